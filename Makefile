@@ -1,0 +1,47 @@
+# cryptoparty: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app cryptoparty
+STAMP := $(VENV)/.installed
+
+.PHONY: install translations db demo run serve test test-fast bench check-translations migration
+
+$(STAMP): setup.cfg setup.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/python -m cryptoparty.i18n_catalog compile
+
+check-translations: install
+	$(BIN)/python -m cryptoparty.i18n_catalog check
+
+db: translations
+	$(FLASK) init-db
+
+demo: db
+	$(FLASK) demo
+
+run: demo
+	@echo ""
+	@echo "  cryptoparty is starting on http://127.0.0.1:5000"
+	@echo "  Back office: http://127.0.0.1:5000/login  (login: demo, password: demo-cryptoparty)"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+serve: db
+	$(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
+
+test: translations
+	$(BIN)/python -m pytest
+
+bench: translations
+	$(BIN)/python -m bench
+
+migration: install
+	scripts/regenerate-initial-migration

@@ -1,0 +1,72 @@
+"""``flask --app cryptoparty`` commands."""
+
+from datetime import date, datetime, timezone
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from cryptoparty.extensions import db
+from cryptoparty.services.errors import DomainError
+
+
+def init_app(app):
+    """Register the commands."""
+    for command in (init_db, demo, create_organizer):
+        app.cli.add_command(command)
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db():
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo("Database is up to date.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo():
+    """Load the demo organization, organizer and events (idempotent)."""
+    from cryptoparty.services.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
+
+    created = load_demo(today=date.today(), now=_now())
+    made = ", ".join(created["events"]) or "nothing new"
+    click.echo(f"Demo data: {made}.")
+    click.echo(f"Demo organizer: login '{DEMO_LOGIN}', password '{DEMO_PASSWORD}'.")
+
+
+@click.command("create-organizer")
+@click.argument("login")
+@click.option("--name", default="", help="Name shown in the back office.")
+@click.option("--org", "org_slugs", multiple=True,
+              help="Slug of an organization to join (created if --org-name is given).")
+@click.option("--org-name", default=None, help="Create the organization with this name.")
+@click.password_option(help="At least 12 characters; prompted when omitted.")
+@with_appcontext
+def create_organizer(login, name, org_slugs, org_name, password):
+    """Create an organizer account, member of the given organizations."""
+    from cryptoparty.models import Organization
+    from cryptoparty.services import organizers
+
+    orgs = []
+    try:
+        for slug in org_slugs:
+            org = db.session.scalar(select(Organization).filter_by(slug=slug))
+            if org is None:
+                if not org_name:
+                    raise click.ClickException(
+                        f"No organization '{slug}'; add --org-name to create it.")
+                org = organizers.create_organization(slug, org_name)
+            orgs.append(org)
+        organizers.create_organizer(login, password, display_name=name, organizations=orgs)
+    except DomainError as error:
+        raise click.ClickException(error.describe()) from None
+    click.echo(f"Organizer '{login}' created.")

@@ -1,0 +1,38 @@
+"""Default configuration.
+
+Overridden, in this order, by ``instance/config.py`` and by environment
+variables ``CRYPTOPARTY_<KEY>`` (values parsed as JSON where possible, so
+``CRYPTOPARTY_RATELIMIT_ENABLED=false`` is a boolean). ``DATABASE_URL`` and
+``REDIS_URL`` are read as well, as hosting platforms set them.
+"""
+
+# Overridden by instance/config.py; create_app generates one there on first run.
+SECRET_KEY = None
+
+# Filled in by create_app: sqlite:///<repo>/instance/cryptoparty.sqlite3
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+BABEL_DEFAULT_LOCALE = "fr"
+BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+LANGUAGES = ("fr", "en")
+
+# Sessions exist for organizers only; attendees never get a cookie.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+REMEMBER_COOKIE_DURATION = 0
+WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+# Rate limits (Flask-Limiter). Storage is memory unless REDIS_URL is set.
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = False
+
+# Domain limits that forms and services share.
+MAX_WORKSHOP_CAPACITY = 10_000
+MAX_PARTY_SIZE = 20
+
+# Public base URL used in printed material and announcements when there is
+# no request (CLI); e.g. "https://cryptoparty.example.org".
+PUBLIC_URL = "http://127.0.0.1:5000"

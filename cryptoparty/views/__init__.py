@@ -1,0 +1,27 @@
+"""Blueprints: parse the input, call one service, flash or render."""
+
+from datetime import datetime, timezone
+
+from flask import current_app
+
+
+def utcnow() -> datetime:
+    """Naive UTC now: the clock views hand to services.
+
+    ``FIXED_NOW`` in the configuration freezes it (tests, demos of a past day).
+    """
+    fixed = current_app.config.get("FIXED_NOW")
+    if fixed is not None:
+        return fixed
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def register_blueprints(app):
+    """Register every blueprint and the error pages."""
+    from cryptoparty.views import api, auth, errors, manage, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(manage.bp)
+    app.register_blueprint(api.bp)
+    errors.init_app(app)

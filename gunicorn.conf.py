@@ -1,0 +1,19 @@
+"""gunicorn configuration for `make serve`.
+
+The access log never holds an address, a user agent or a referrer; see
+cryptoparty/logging.py for how ticket codes and volunteer tokens are masked.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("CRYPTOPARTY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("CRYPTOPARTY_WORKERS", min(4, multiprocessing.cpu_count() * 2)))
+threads = int(os.environ.get("CRYPTOPARTY_THREADS", 2))
+timeout = 60
+forwarded_allow_ips = os.environ.get("CRYPTOPARTY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Method, path (masked), status, size and duration: nothing about the person.
+accesslog = os.environ.get("CRYPTOPARTY_ACCESS_LOG", "-")
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"

@@ -1,0 +1,227 @@
+"""Shared fixtures: the app on SQLite (always) and PostgreSQL (when available).
+
+Every test that uses ``app`` runs once per database backend. SQLite gets a
+fresh file per test; PostgreSQL (``TEST_DATABASE_URL``) gets its schema once
+per run and its tables emptied after each test.
+"""
+
+import contextvars
+import os
+import re
+import shutil
+import tempfile
+from datetime import datetime, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from cryptoparty import create_app
+from cryptoparty.extensions import db
+from cryptoparty.i18n_catalog import compile_catalogs
+
+NOW = datetime(2026, 3, 1, 12, 0)  # naive UTC, like every stored datetime
+PASSWORD = "correct horse battery"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+compile_catalogs()
+
+
+class Client(FlaskClient):
+    """A test client that can fetch a CSRF token for the forms it posts.
+
+    Each request runs in a fresh context, as in production: the app context
+    the fixtures hold (for factories and assertions) is not shared with it,
+    so ``g`` and the database session are the request's own.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def csrf_token(self) -> str:
+        """A valid CSRF token for this client's session."""
+        page = self.get("/login").get_data(as_text=True)
+        return CSRF_RE.search(page).group(1)
+
+    def post_form(self, url, data=None, **kwargs):
+        """POST a form with a valid CSRF token added."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+
+def _backend_params():
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not TEST_DATABASE_URL,
+                               reason="PostgreSQL not configured: set TEST_DATABASE_URL "
+                                      "(.ci/run does when 127.0.0.1:5432 answers)"),
+        ]),
+    ]
+
+
+@pytest.fixture(scope="session")
+def gnupg_home():
+    """A short GnuPG home path: gpg-agent's socket path must stay under 108 bytes."""
+    path = tempfile.mkdtemp(prefix="cpgpg")
+    yield path
+    os.system(f"gpgconf --homedir {path} --kill all >/dev/null 2>&1")
+    shutil.rmtree(path, ignore_errors=True)
+
+
+_pg_schema_ready = False
+
+
+@pytest.fixture(params=_backend_params())
+def backend(request):
+    """The database backend of this test run: "sqlite" or "postgresql"."""
+    return request.param
+
+
+def make_test_config(backend, tmp_path, gnupg_home, **overrides):
+    """Configuration for a test app on the given backend."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    else:
+        url = TEST_DATABASE_URL
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "RATELIMIT_ENABLED": False,
+        "GNUPG_HOME": gnupg_home,
+        "PUBLIC_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "FIXED_NOW": NOW,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def app_config():
+    """Extra configuration for the ``app`` fixture; override it in a module to change it."""
+    return {}
+
+
+@pytest.fixture
+def app(backend, tmp_path, gnupg_home, app_config):
+    """The application with an empty schema on the chosen backend."""
+    global _pg_schema_ready
+    app = create_app(make_test_config(backend, tmp_path, gnupg_home, **app_config))
+    app.test_client_class = Client
+    with app.app_context():
+        if backend == "postgresql":
+            if not _pg_schema_ready:
+                db.drop_all()
+                db.create_all()
+                _pg_schema_ready = True
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if backend == "postgresql":
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (CSRF enabled, as in production)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    """The fixed clock handed to services."""
+    return NOW
+
+
+# Factories ------------------------------------------------------------------
+
+@pytest.fixture
+def make_org(app):
+    """Create an organization."""
+    from cryptoparty.services import organizers
+
+    def make(slug="bib", name="Bibliothèque municipale", **kwargs):
+        return organizers.create_organization(slug, name, **kwargs)
+    return make
+
+
+@pytest.fixture
+def make_organizer(app):
+    """Create an organizer, member of the given organizations."""
+    from cryptoparty.services import organizers
+
+    def make(login="alice", organizations=(), password=PASSWORD, **kwargs):
+        return organizers.create_organizer(login, password, organizations=list(organizations),
+                                           **kwargs)
+    return make
+
+
+@pytest.fixture
+def make_event(app, make_org, now):
+    """Create an event with sessions and workshops.
+
+    ``program`` is a list of sessions, each ``(label, [workshop kwargs...])``;
+    the default is two sessions of two workshops, the second one of 8 seats.
+    """
+    from cryptoparty.services import events
+
+    def make(organization=None, slug="cryptoparty", status="published", program=None,
+             starts_in=timedelta(days=10), hours=4, **fields):
+        if organization is None:
+            organization = make_org()
+        start = now + starts_in
+        fields.setdefault("title", "CryptoParty")
+        fields.setdefault("kind", "cryptoparty")
+        fields.setdefault("venue", "Bibliothèque")
+        fields.setdefault("registration_opens_at", now - timedelta(days=1))
+        fields.setdefault("registration_closes_at", start)
+        event = events.create_event(organization, now=now, slug=slug, starts_at=start,
+                                    ends_at=start + timedelta(hours=hours), **fields)
+        if program is None:
+            program = [
+                ("Session 1", [dict(title="Tor Browser", capacity=20),
+                               dict(title="Tails", slug="tails", capacity=8,
+                                    format="install")]),
+                ("Session 2", [dict(title="Signal", capacity=20),
+                               dict(title="KeePassXC", capacity=12)]),
+            ]
+        slot = timedelta(hours=hours) / max(len(program), 1)
+        for i, (label, workshops) in enumerate(program):
+            session = events.add_session(event, label=label, starts_at=start + i * slot,
+                                         ends_at=start + (i + 1) * slot, now=now)
+            for spec in workshops:
+                events.add_workshop(session, now=now, **spec)
+        if status != "draft":
+            events.change_status(event, "publish", now=now)
+            if status != "published":
+                events.change_status(event, {"cancelled": "cancel",
+                                             "archived": "archive"}[status], now=now)
+        return event
+    return make
+
+
+@pytest.fixture
+def organizer_client(client, make_organizer, make_org):
+    """A client logged in as an organizer of organization ``bib``; ``.organizer`` is them."""
+    org = make_org()
+    organizer = make_organizer(organizations=[org])
+    login(client, organizer.login)
+    client.organizer = organizer
+    client.organization = org
+    return client
+
+
+def login(client, login_name, password=PASSWORD):
+    """Log a test client in through the real form."""
+    response = client.post_form("/login", {"login": login_name, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
