@@ -7,3 +7,5 @@ Alembic's autogenerate and the test fixtures rely on.
 from cryptoparty.models.organizations import Organization, Organizer, memberships  # noqa: F401
 from cryptoparty.models.events import Event, EventSession, Workshop  # noqa: F401
 from cryptoparty.models.tickets import EventFigures, Ticket, TicketChoice  # noqa: F401
+from cryptoparty.models.feedback import Feedback  # noqa: F401
+from cryptoparty.models.recipes import OrganizationRecipe  # noqa: F401

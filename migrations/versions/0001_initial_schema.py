@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:25:17.647734
+Create Date: 2026-11-22 00:29:36.632110
 
 """
 from alembic import op
@@ -80,6 +80,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['organizer_id'], ['organizers.id'], name=op.f('fk_memberships_organizer_id_organizers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('organizer_id', 'organization_id', name=op.f('pk_memberships'))
     )
+    op.create_table('organization_recipes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=80), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('source', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_organization_recipes_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organization_recipes')),
+    sa.UniqueConstraint('organization_id', 'key', name='uq_organization_recipes_org_key')
+    )
+    with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organization_recipes_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('event_figures',
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('walk_ins', sa.Integer(), nullable=False),
@@ -148,6 +163,27 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_workshops_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workshops_session_id'), ['session_id'], unique=False)
 
+    op.create_table('feedback',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('workshop_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('useful', sa.String(length=1000), nullable=False),
+    sa.Column('missing', sa.String(length=1000), nullable=False),
+    sa.Column('comment', sa.String(length=2000), nullable=False),
+    sa.Column('hidden', sa.Boolean(), nullable=False),
+    sa.Column('quoted', sa.Boolean(), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.CheckConstraint('rating IS NULL OR (rating >= 1 AND rating <= 5)', name=op.f('ck_feedback_rating_range')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_feedback_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_feedback_workshop_id_workshops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feedback'))
+    )
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_event_kind', ['event_id', 'kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_feedback_workshop_id'), ['workshop_id'], unique=False)
+
     op.create_table('ticket_choices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=False),
@@ -172,6 +208,11 @@ def downgrade():
         batch_op.drop_index('ix_ticket_choices_waitlist')
 
     op.drop_table('ticket_choices')
+    with op.batch_alter_table('feedback', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_feedback_workshop_id'))
+        batch_op.drop_index('ix_feedback_event_kind')
+
+    op.drop_table('feedback')
     with op.batch_alter_table('workshops', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workshops_session_id'))
         batch_op.drop_index(batch_op.f('ix_workshops_event_id'))
@@ -186,6 +227,10 @@ def downgrade():
 
     op.drop_table('event_sessions')
     op.drop_table('event_figures')
+    with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organization_recipes_organization_id'))
+
+    op.drop_table('organization_recipes')
     op.drop_table('memberships')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_status'))
