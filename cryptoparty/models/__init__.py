@@ -9,3 +9,4 @@ from cryptoparty.models.events import Event, EventSession, Workshop  # noqa: F40
 from cryptoparty.models.tickets import EventFigures, Ticket, TicketChoice  # noqa: F401
 from cryptoparty.models.feedback import Feedback  # noqa: F401
 from cryptoparty.models.recipes import OrganizationRecipe  # noqa: F401
+from cryptoparty.models.volunteers import Claim, Proposal, Volunteer  # noqa: F401

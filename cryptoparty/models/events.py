@@ -22,6 +22,7 @@ class Event(db.Model):
         db.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         db.CheckConstraint("retention_days >= 0", name="retention_positive"),
         db.CheckConstraint("max_party >= 1", name="max_party_positive"),
+        db.CheckConstraint("volunteer_withdraw_hours >= 0", name="withdraw_hours_positive"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -40,6 +41,9 @@ class Event(db.Model):
     status = db.Column(db.String(20), nullable=False, default="draft", index=True)
     retention_days = db.Column(db.Integer, nullable=False, default=7)
     max_party = db.Column(db.Integer, nullable=False, default=4)
+    # Volunteers may withdraw from a workshop until this many hours before the start.
+    volunteer_withdraw_hours = db.Column(db.Integer, nullable=False, default=48,
+                                         server_default="48")
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
     updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -103,6 +107,7 @@ class Workshop(db.Model):
         db.CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity",
                            name="seats_within_capacity"),
         db.UniqueConstraint("event_id", "slug", name="uq_workshops_event_slug"),
+        db.CheckConstraint("facilitators >= 0", name="facilitators_positive"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -122,6 +127,10 @@ class Workshop(db.Model):
     seats_taken = db.Column(db.Integer, nullable=False, default=0)
     materials = db.Column(db.Text, nullable=False, default="")
     needs_facilitator = db.Column(db.Boolean, nullable=False, default=False)
+    allow_cofacilitators = db.Column(db.Boolean, nullable=False, default=False,
+                                     server_default="0")
+    # Active volunteer claims; changed only by a guarded UPDATE (services.volunteers).
+    facilitators = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     recipe_key = db.Column(db.String(80), nullable=True)
     position = db.Column(db.Integer, nullable=False, default=0)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:29:36.632110
+Create Date: 2026-11-22 00:30:47.924530
 
 """
 from alembic import op
@@ -60,11 +60,13 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('retention_days', sa.Integer(), nullable=False),
     sa.Column('max_party', sa.Integer(), nullable=False),
+    sa.Column('volunteer_withdraw_hours', sa.Integer(), server_default='48', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
     sa.CheckConstraint('max_party >= 1', name=op.f('ck_events_max_party_positive')),
     sa.CheckConstraint('retention_days >= 0', name=op.f('ck_events_retention_positive')),
+    sa.CheckConstraint('volunteer_withdraw_hours >= 0', name=op.f('ck_events_withdraw_hours_positive')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_events_organization_id_organizations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
     sa.UniqueConstraint('slug', name=op.f('uq_events_slug'))
@@ -135,6 +137,26 @@ def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tickets_event_id'), ['event_id'], unique=False)
 
+    op.create_table('volunteers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('pseudonym', sa.String(length=60), nullable=False),
+    sa.Column('skills', sa.String(length=300), nullable=False),
+    sa.Column('other_skills', sa.String(length=200), nullable=False),
+    sa.Column('contact_ciphertext', sa.Text(), nullable=True),
+    sa.Column('contact_fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('public_key', sa.Text(), nullable=True),
+    sa.Column('public_key_fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_volunteers_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volunteers')),
+    sa.UniqueConstraint('event_id', 'pseudonym', name='uq_volunteers_event_pseudonym'),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_volunteers_token_hash'))
+    )
+    with op.batch_alter_table('volunteers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteers_event_id'), ['event_id'], unique=False)
+
     op.create_table('workshops',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -150,9 +172,12 @@ def upgrade():
     sa.Column('seats_taken', sa.Integer(), nullable=False),
     sa.Column('materials', sa.Text(), nullable=False),
     sa.Column('needs_facilitator', sa.Boolean(), nullable=False),
+    sa.Column('allow_cofacilitators', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('facilitators', sa.Integer(), server_default='0', nullable=False),
     sa.Column('recipe_key', sa.String(length=80), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.CheckConstraint('capacity > 0', name=op.f('ck_workshops_capacity_positive')),
+    sa.CheckConstraint('facilitators >= 0', name=op.f('ck_workshops_facilitators_positive')),
     sa.CheckConstraint('seats_taken >= 0 AND seats_taken <= capacity', name=op.f('ck_workshops_seats_within_capacity')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_workshops_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['event_sessions.id'], name=op.f('fk_workshops_session_id_event_sessions'), ondelete='CASCADE'),
@@ -162,6 +187,24 @@ def upgrade():
     with op.batch_alter_table('workshops', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_workshops_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_workshops_session_id'), ['session_id'], unique=False)
+
+    op.create_table('claims',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('workshop_id', sa.Integer(), nullable=False),
+    sa.Column('active_session_id', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.CheckConstraint("status IN ('proposed', 'confirmed', 'declined', 'withdrawn')", name=op.f('ck_claims_status_known')),
+    sa.ForeignKeyConstraint(['active_session_id'], ['event_sessions.id'], name=op.f('fk_claims_active_session_id_event_sessions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_claims_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_claims_workshop_id_workshops'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_claims')),
+    sa.UniqueConstraint('volunteer_id', 'active_session_id', name='uq_claims_volunteer_active_session')
+    )
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_claims_volunteer_id'), ['volunteer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claims_workshop_id'), ['workshop_id'], unique=False)
 
     op.create_table('feedback',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -183,6 +226,29 @@ def upgrade():
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_event_kind', ['event_id', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_workshop_id'), ['workshop_id'], unique=False)
+
+    op.create_table('proposals',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('format', sa.String(length=20), nullable=False),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=20), nullable=False),
+    sa.Column('needs', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('workshop_id', sa.Integer(), nullable=True),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.CheckConstraint('duration_minutes >= 5 AND duration_minutes <= 480', name=op.f('ck_proposals_duration_in_range')),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_proposals_event_id_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_proposals_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_proposals_workshop_id_workshops'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_proposals'))
+    )
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_proposals_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_proposals_volunteer_id'), ['volunteer_id'], unique=False)
 
     op.create_table('ticket_choices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -208,16 +274,30 @@ def downgrade():
         batch_op.drop_index('ix_ticket_choices_waitlist')
 
     op.drop_table('ticket_choices')
+    with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_proposals_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_proposals_event_id'))
+
+    op.drop_table('proposals')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_workshop_id'))
         batch_op.drop_index('ix_feedback_event_kind')
 
     op.drop_table('feedback')
+    with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claims_workshop_id'))
+        batch_op.drop_index(batch_op.f('ix_claims_volunteer_id'))
+
+    op.drop_table('claims')
     with op.batch_alter_table('workshops', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_workshops_session_id'))
         batch_op.drop_index(batch_op.f('ix_workshops_event_id'))
 
     op.drop_table('workshops')
+    with op.batch_alter_table('volunteers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteers_event_id'))
+
+    op.drop_table('volunteers')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_event_id'))
 
