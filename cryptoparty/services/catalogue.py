@@ -114,13 +114,17 @@ class RecipeText:
 
     @property
     def handout_paragraphs(self) -> tuple[str, ...]:
-        """The handout split into its paragraphs."""
+        """The handout's paragraphs; a line break inside one starts a new line (list items)."""
         return tuple(self.handout.split("\n\n"))
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """A reusable workshop recipe, in French and English."""
+    """A reusable workshop recipe, in French and English.
+
+    ``dataclasses.asdict(recipe)`` gives back data that ``validate_recipe`` accepts,
+    so an organization's own recipe can be stored as JSON and checked again on load.
+    """
 
     key: str
     format: str
@@ -134,7 +138,7 @@ class Recipe:
     def text(self, locale: object = None) -> RecipeText:
         """The text for a locale ('fr', 'fr_FR', 'en-GB', a babel Locale...), English otherwise."""
         language = _language(locale)
-        return self.fr if language == "fr" else self.en
+        return getattr(self, language if language in LANGUAGES else DEFAULT_LANGUAGE)
 
 
 def _language(locale: object) -> str:
@@ -148,19 +152,15 @@ def _language(locale: object) -> str:
 # validation
 # --------------------------------------------------------------------------
 
-def _fail(field: str, reason: str) -> InvalidRecipe:
-    return InvalidRecipe(field, reason)
-
-
 def _check_fields(data: Any, allowed: tuple[str, ...], where: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise _fail(where, f"must be a table, not {_kind(data)}")
+        raise InvalidRecipe(where, f"must be a table, not {_kind(data)}")
     unknown = sorted(str(name) for name in data if name not in allowed)
     if unknown:
-        raise _fail(where, f"unknown field {unknown[0]!r} (allowed: {', '.join(allowed)})")
+        raise InvalidRecipe(where, f"unknown field {unknown[0]!r} (allowed: {', '.join(allowed)})")
     for name in allowed:
         if name not in data:
-            raise _fail(_join(where, name), "missing field")
+            raise InvalidRecipe(_join(where, name), "missing field")
     return data
 
 
@@ -179,7 +179,7 @@ def _kind(value: Any) -> str:
         return "a string"
     if isinstance(value, Mapping):
         return "a table"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set)):
         return "a list"
     return type(value).__name__
 
@@ -187,26 +187,26 @@ def _kind(value: Any) -> str:
 def _line(value: Any, field: str, max_chars: int = MAX_LINE_CHARS) -> str:
     """A non-empty string on one line, with its spaces tidied up."""
     if not isinstance(value, str):
-        raise _fail(field, f"must be a string, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     if "\n" in value.strip():
-        raise _fail(field, "must fit on one line")
+        raise InvalidRecipe(field, "must fit on one line")
     text = " ".join(value.split())
     if not text:
-        raise _fail(field, "must not be empty")
+        raise InvalidRecipe(field, "must not be empty")
     if len(text) > max_chars:
-        raise _fail(field, f"is {len(text)} characters long, the limit is {max_chars}")
+        raise InvalidRecipe(field, f"is {len(text)} characters long, the limit is {max_chars}")
     return text
 
 
 def _paragraph(value: Any, field: str, max_chars: int) -> str:
     """A non-empty string; line breaks are folded into spaces."""
     if not isinstance(value, str):
-        raise _fail(field, f"must be a string, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     text = " ".join(value.split())
     if not text:
-        raise _fail(field, "must not be empty")
+        raise InvalidRecipe(field, "must not be empty")
     if len(text) > max_chars:
-        raise _fail(field, f"is {len(text)} characters long, the limit is {max_chars}")
+        raise InvalidRecipe(field, f"is {len(text)} characters long, the limit is {max_chars}")
     return text
 
 
@@ -214,7 +214,7 @@ def _handout(value: Any, field: str) -> str:
     """Paragraphs separated by one blank line; a single line break inside a
     paragraph is kept (it starts a new line, e.g. a list item)."""
     if not isinstance(value, str):
-        raise _fail(field, f"must be a string, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     paragraphs = []
     for block in _BLANK_LINE.split(value.replace("\r\n", "\n")):
         lines = [" ".join(line.split()) for line in block.split("\n")]
@@ -222,20 +222,21 @@ def _handout(value: Any, field: str) -> str:
         if paragraph:
             paragraphs.append(paragraph)
     if not paragraphs:
-        raise _fail(field, "must not be empty")
+        raise InvalidRecipe(field, "must not be empty")
     words = sum(len(p.split()) for p in paragraphs)
     if words > MAX_HANDOUT_WORDS:
-        raise _fail(field, f"has {words} words, the limit is {MAX_HANDOUT_WORDS} (one printed page)")
+        raise InvalidRecipe(field, f"has {words} words, the limit is {MAX_HANDOUT_WORDS} "
+                                   "(one printed page)")
     return "\n\n".join(paragraphs)
 
 
-def _list(value: Any, field: str, max_items: int = MAX_LIST_ITEMS) -> list[Any]:
-    if not isinstance(value, list):
-        raise _fail(field, f"must be a list, not {_kind(value)}")
+def _list(value: Any, field: str, max_items: int = MAX_LIST_ITEMS) -> list[Any] | tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise InvalidRecipe(field, f"must be a list, not {_kind(value)}")
     if not value:
-        raise _fail(field, "must not be empty")
+        raise InvalidRecipe(field, "must not be empty")
     if len(value) > max_items:
-        raise _fail(field, f"has {len(value)} items, the limit is {max_items}")
+        raise InvalidRecipe(field, f"has {len(value)} items, the limit is {max_items}")
     return value
 
 
@@ -248,57 +249,57 @@ def _unique(items: tuple[str, ...], field: str) -> tuple[str, ...]:
     for i, item in enumerate(items):
         folded = item.casefold()
         if folded in seen:
-            raise _fail(f"{field}[{i}]", f"{item!r} is listed twice")
+            raise InvalidRecipe(f"{field}[{i}]", f"{item!r} is listed twice")
         seen.add(folded)
     return items
 
 
 def _integer(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(field, f"must be a whole number of minutes, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a whole number of minutes, not {_kind(value)}")
     if not low <= value <= high:
-        raise _fail(field, f"must be between {low} and {high}, not {value}")
+        raise InvalidRecipe(field, f"must be between {low} and {high}, not {value}")
     return value
 
 
 def _choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
     if not isinstance(value, str):
-        raise _fail(field, f"must be a string, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     if value not in choices:
-        raise _fail(field, f"unknown value {value!r} (one of: {', '.join(choices)})")
+        raise InvalidRecipe(field, f"unknown value {value!r} (one of: {', '.join(choices)})")
     return value
 
 
 def _slug(value: Any, field: str) -> str:
     if not isinstance(value, str):
-        raise _fail(field, f"must be a string, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     if not _SLUG.match(value) or len(value) > 60:
-        raise _fail(field, f"{value!r} is not a valid key (lowercase letters, digits and "
-                           "single hyphens, at most 60 characters)")
+        raise InvalidRecipe(field, f"{value!r} is not a valid key (lowercase letters, "
+                                   "digits and single hyphens, at most 60 characters)")
     return value
 
 
 def _https_url(value: Any, field: str) -> str:
     if not isinstance(value, str):
-        raise _fail(field, f"must be a string, not {_kind(value)}")
+        raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     url = value.strip()
     if not url:
-        raise _fail(field, "must not be empty")
+        raise InvalidRecipe(field, "must not be empty")
     if len(url) > MAX_URL_CHARS:
-        raise _fail(field, f"is {len(url)} characters long, the limit is {MAX_URL_CHARS}")
+        raise InvalidRecipe(field, f"is {len(url)} characters long, the limit is {MAX_URL_CHARS}")
     if any(c.isspace() for c in url) or any(ord(c) < 32 for c in url):
-        raise _fail(field, f"{url!r} contains spaces or control characters")
+        raise InvalidRecipe(field, f"{url!r} contains spaces or control characters")
     try:
         parts = urlsplit(url)
         parts.port  # raises ValueError on a malformed port
     except ValueError:
-        raise _fail(field, f"{url!r} is not a valid URL") from None
+        raise InvalidRecipe(field, f"{url!r} is not a valid URL") from None
     if parts.scheme.lower() != "https":
-        raise _fail(field, f"{url!r} must be an https:// address")
+        raise InvalidRecipe(field, f"{url!r} must be an https:// address")
     if not parts.hostname or "." not in parts.hostname:
-        raise _fail(field, f"{url!r} has no valid host name")
+        raise InvalidRecipe(field, f"{url!r} has no valid host name")
     if parts.username is not None or parts.password is not None:
-        raise _fail(field, f"{url!r} must not contain a user name or password")
+        raise InvalidRecipe(field, f"{url!r} must not contain a user name or password")
     return url
 
 
@@ -313,8 +314,8 @@ def _plan(value: Any, field: str, duration: int) -> tuple[PlanStep, ...]:
         ))
     total = sum(step.minutes for step in steps)
     if total != duration:
-        raise _fail(field, f"the steps add up to {total} minutes, "
-                           f"but duration_minutes is {duration}")
+        raise InvalidRecipe(field, f"the steps add up to {total} minutes, "
+                                   f"but duration_minutes is {duration}")
     return tuple(steps)
 
 
@@ -329,7 +330,7 @@ def _resources(value: Any, field: str) -> tuple[Resource, ...]:
             url=_https_url(item["url"], f"{where}.url"),
         )
         if link.url in seen:
-            raise _fail(f"{where}.url", f"{link.url!r} is listed twice")
+            raise InvalidRecipe(f"{where}.url", f"{link.url!r} is listed twice")
         seen.add(link.url)
         links.append(link)
     return tuple(links)
@@ -361,7 +362,7 @@ def validate_recipe(data: dict) -> Recipe:
     duration = _integer(data["duration_minutes"], "duration_minutes", 1, MAX_DURATION_MINUTES)
     topics = _unique(tuple(_slug(t, f"topics[{i}]")
                            for i, t in enumerate(_list(data["topics"], "topics"))), "topics")
-    recipe = Recipe(
+    return Recipe(
         key=_slug(data["key"], "key"),
         format=_choice(data["format"], "format", FORMATS),
         level=_choice(data["level"], "level", LEVELS),
@@ -371,7 +372,6 @@ def validate_recipe(data: dict) -> Recipe:
         fr=_text(data["fr"], "fr", duration),
         en=_text(data["en"], "en", duration),
     )
-    return recipe
 
 
 def parse_recipe(source: str | bytes, name: str | None = None) -> Recipe:
