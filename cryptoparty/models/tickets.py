@@ -30,6 +30,21 @@ class Ticket(db.Model):
     choices = db.relationship("TicketChoice", back_populates="ticket",
                               cascade="all, delete-orphan", order_by="TicketChoice.id")
 
+    @property
+    def check_tag(self) -> str:
+        """The short tag printed on the ticket and the door list (derived from the hash)."""
+        from cryptoparty.services.codes import check_tag
+
+        return check_tag(self.code_hash)
+
+    @property
+    def overall_status(self) -> str:
+        """cancelled, waitlisted (for at least one workshop) or confirmed."""
+        if self.status == "cancelled":
+            return "cancelled"
+        return "waitlisted" if any(c.status == "waitlisted" for c in self.choices) \
+            else "confirmed"
+
 
 class TicketChoice(db.Model):
     """A ticket's workshop in one session, confirmed or waitlisted.
