@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:30:47.924530
+Create Date: 2026-11-22 00:32:50.789463
 
 """
 from alembic import op
