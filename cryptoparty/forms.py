@@ -89,6 +89,9 @@ class EventForm(FlaskForm):
     retention_days = IntegerField(
         _l("Days tickets are kept after the event"), default=7,
         validators=[InputRequired(), NumberRange(min=0, max=365)])
+    volunteer_withdraw_hours = IntegerField(
+        _l("Volunteers may withdraw until (hours before the start)"), default=48,
+        validators=[InputRequired(), NumberRange(min=0, max=24 * 60)])
 
 
 class DuplicateForm(FlaskForm):
@@ -123,3 +126,4 @@ class WorkshopForm(FlaskForm):
                         message=_l("The capacity must be between %(min)s and %(max)s."))])
     materials = TextAreaField(_l("Materials"), validators=[Length(max=2000)])
     needs_facilitator = BooleanField(_l("Still needs a facilitator"))
+    allow_cofacilitators = BooleanField(_l("Several volunteers may facilitate it together"))

@@ -23,9 +23,9 @@ from cryptoparty.services.errors import (
 MAX_WORKSHOP_CAPACITY = 10_000
 EVENT_FIELDS = ("kind", "title", "description", "venue", "address", "timezone", "starts_at",
                 "ends_at", "registration_opens_at", "registration_closes_at",
-                "retention_days", "max_party")
+                "retention_days", "max_party", "volunteer_withdraw_hours")
 WORKSHOP_FIELDS = ("format", "title", "summary", "topics", "level", "room", "capacity",
-                   "materials", "needs_facilitator", "recipe_key")
+                   "materials", "needs_facilitator", "allow_cofacilitators", "recipe_key")
 
 
 def slugify(text: str, max_length: int = 60) -> str:

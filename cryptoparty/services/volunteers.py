@@ -4,8 +4,8 @@ The rules:
 
 * A volunteer belongs to one event, under a pseudonym unique within it. Their
   only credential is a private link ``/volunteers/<token>``: the token carries
-  192 random bits and only its SHA-256 is stored (a fast hash is enough: the
-  token is far too random to guess, unlike a password).
+  192 random bits and only its keyed hash (HMAC-SHA256, as for ticket codes in
+  ``services.codes``) is stored; a fast hash is enough for so random a token.
 * Their optional contact is encrypted to the organization's OpenPGP key before
   anything is written; the plain text lives in memory only, for the duration of
   the request. Without a usable organization key no contact is accepted.
@@ -27,6 +27,7 @@ The rules:
 """
 
 import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -36,6 +37,7 @@ import tempfile
 from datetime import datetime, timedelta
 
 import gnupg
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
@@ -191,9 +193,18 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
-def hash_token(token: str) -> str:
-    """The stored form of a token: its SHA-256, in hex."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+def hash_token(token: str, secret: str | bytes | None = None) -> str:
+    """The stored form of a token: HMAC-SHA256 under a key derived from ``SECRET_KEY``.
+
+    Keyed like ticket codes (``services.codes``): a stolen database alone does
+    not let anyone test a guessed token offline.
+    """
+    if secret is None:
+        secret = current_app.config["SECRET_KEY"]
+    if isinstance(secret, str):
+        secret = secret.encode()
+    key = hmac.new(secret, b"volunteer-token-v1", hashlib.sha256).digest()
+    return hmac.new(key, token.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def get_volunteer_by_token(token: str) -> Volunteer:
