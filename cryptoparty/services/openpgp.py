@@ -660,7 +660,7 @@ class Keyring:
 
     def generate_key(self, name: str, email: str, passphrase: str | None = None,
                      expire: str = "3y") -> str:
-        """Generate an Ed25519 signing key with a Cv25519 encryption subkey; return its fingerprint."""
+        """Generate an Ed25519 signing key with a Cv25519 encryption subkey; return its fpr."""
         name = (name or "").strip()
         email = (email or "").strip()
         if (not name or len(name) > 200 or any(c in name for c in "<>")
@@ -701,7 +701,7 @@ class Keyring:
             return self._import_checked(data, fpr, want_secret=True)
 
     def import_public_key(self, armored: str | bytes) -> str:
-        """Validate and import one public signing key (for offline signing); return its fingerprint."""
+        """Validate and import one public signing key (to sign offline); return its fpr."""
         data = _as_bytes(armored, MAX_KEY_BYTES, KeyTooLarge)
         with self._locked():
             with self._scratch() as (home, gpg):
@@ -868,9 +868,9 @@ class Keyring:
         with ``-`` must be dash-escaped.
 
         The signature is checked by gpg against this keyring. It must be good (the
-        text unchanged since signing), made by the expected key (its primary
-        fingerprint, or a subkey of it, or that subkey's own fingerprint), and that
-        key neither expired nor revoked. All signatures in the block must be good.
+        text unchanged since signing), made by the expected key (given by its
+        primary fingerprint; a signature by one of its subkeys counts), and that
+        key neither expired nor revoked now. All signatures in the block must be good.
         The text returned is the one gpg considered signed, after
         :func:`normalize_text`, and it must agree with the text read from the block
         (dash-escaping undone). This is the check ``gpg --verify`` performs, plus
@@ -1025,13 +1025,18 @@ class Keyring:
     def _stored_revocation(self, fpr: str) -> str:
         path = os.path.join(self.home, "openpgp-revocs.d", f"{fpr}.rev")
         try:
-            with open(path, encoding="ascii") as f:
-                stored = f.read()
-        except (FileNotFoundError, UnicodeDecodeError):
-            raise RevocationFailed(reason=N_("its secret key is not on this server; revoke it on "
-                                             "your own machine and import the revoked key")) from None
+            with open(path, "rb") as f:
+                stored = f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            stored = ""
         # gpg protects the stored certificate with a ':' before its armor line.
-        return re.sub(r"^:-----BEGIN", "-----BEGIN", stored, flags=re.M)
+        found = re.search(r"^:?(-----BEGIN PGP PUBLIC KEY BLOCK-----\n.*?"
+                          r"^-----END PGP PUBLIC KEY BLOCK-----)", stored.replace("\r\n", "\n"),
+                          flags=re.M | re.S)
+        if not found:
+            raise RevocationFailed(reason=N_("its secret key is not on this server; revoke it on "
+                                             "your own machine and import the revoked key"))
+        return found.group(1) + "\n"
 
 
 def _parse_clearsigned(text: str) -> tuple[str, str]:
