@@ -23,6 +23,9 @@ from cryptoparty.i18n_catalog import compile_catalogs
 NOW = datetime(2026, 3, 1, 12, 0)  # naive UTC, like every stored datetime
 PASSWORD = "correct horse battery"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# Each test run gets its own PostgreSQL schema, so that runs in parallel (and
+# the tables of a real deployment) never meet.
+PG_SCHEMA = f"cptest_{os.getpid()}"
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 compile_catalogs()
@@ -37,7 +40,15 @@ class Client(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        # End the test's own transaction on both sides of the request: the
+        # request sees what the test wrote, and the test then sees what the
+        # request wrote instead of an old snapshot.
+        _end_test_transaction()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            _end_test_transaction()
+
 
     def csrf_token(self) -> str:
         """A valid CSRF token for this client's session."""
@@ -49,6 +60,41 @@ class Client(FlaskClient):
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf_token())
         return self.post(url, data=data, **kwargs)
+
+
+def _end_test_transaction():
+    from flask import has_app_context
+    if has_app_context():
+        db.session.commit()
+
+
+def postgresql_url() -> str:
+    """TEST_DATABASE_URL pointed at this run's own schema (also usable by subprocesses)."""
+    separator = "&" if "?" in TEST_DATABASE_URL else "?"
+    return f"{TEST_DATABASE_URL}{separator}options=-csearch_path%3D{PG_SCHEMA}"
+
+
+def _create_pg_schema():
+    from sqlalchemy import create_engine
+
+    from cryptoparty import normalize_database_url
+    engine = create_engine(normalize_database_url(TEST_DATABASE_URL))
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    engine.dispose()
+
+
+def pytest_sessionfinish(session):
+    """Drop this run's PostgreSQL schema."""
+    if TEST_DATABASE_URL and _pg_schema_ready:
+        from sqlalchemy import create_engine
+
+        from cryptoparty import normalize_database_url
+        engine = create_engine(normalize_database_url(TEST_DATABASE_URL))
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 def _backend_params():
@@ -86,7 +132,7 @@ def make_test_config(backend, tmp_path, gnupg_home, **overrides):
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
     else:
-        url = TEST_DATABASE_URL
+        url = postgresql_url()
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -116,7 +162,7 @@ def app(backend, tmp_path, gnupg_home, app_config):
     with app.app_context():
         if backend == "postgresql":
             if not _pg_schema_ready:
-                db.drop_all()
+                _create_pg_schema()
                 db.create_all()
                 _pg_schema_ready = True
         else:
@@ -182,7 +228,7 @@ def make_event(app, make_org, now):
         fields.setdefault("title", "CryptoParty")
         fields.setdefault("kind", "cryptoparty")
         fields.setdefault("venue", "Bibliothèque")
-        fields.setdefault("registration_opens_at", now - timedelta(days=1))
+        fields.setdefault("registration_opens_at", min(now, start) - timedelta(days=1))
         fields.setdefault("registration_closes_at", start)
         event = events.create_event(organization, now=now, slug=slug, starts_at=start,
                                     ends_at=start + timedelta(hours=hours), **fields)
@@ -225,3 +271,16 @@ def login(client, login_name, password=PASSWORD):
     response = client.post_form("/login", {"login": login_name, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per reason for skipped tests, with how many it skipped."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section("skipped, by reason")
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{count:5d}  {reason}")

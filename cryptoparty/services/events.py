@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cryptoparty.database import atomic
 from cryptoparty.extensions import db
@@ -49,11 +49,22 @@ def _event_slug_taken(slug: str) -> bool:
 
 # Reading ------------------------------------------------------------------
 
-def upcoming_events(now: datetime, organization=None) -> list[Event]:
-    """Published events that have not ended, soonest first (drafts and cancelled excluded)."""
+def upcoming_events(now: datetime, organization=None, *, city: str | None = None,
+                    kind: str | None = None) -> list[Event]:
+    """Published events that have not ended, soonest first (drafts and cancelled excluded).
+
+    ``city`` (the organization's city, any case) and ``kind`` narrow the list.
+    """
     query = select(Event).where(Event.status == "published", Event.ends_at >= now)
     if organization is not None:
         query = query.where(Event.organization_id == organization.id)
+    if city:
+        from cryptoparty.models import Organization
+
+        query = query.join(Organization, Organization.id == Event.organization_id).where(
+            func.lower(Organization.city) == city.strip().lower())
+    if kind:
+        query = query.where(Event.kind == kind)
     return list(db.session.scalars(query.order_by(Event.starts_at)))
 
 
@@ -184,9 +195,10 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
         db.session.add(copy)
         db.session.flush()
         for session in event.sessions:
-            new_session = EventSession(event=copy, label=session.label,
+            new_session = EventSession(label=session.label,
                                        starts_at=moved(session.starts_at),
                                        ends_at=moved(session.ends_at))
+            copy.sessions.append(new_session)
             for workshop in session.workshops:
                 new_session.workshops.append(Workshop(
                     event_id=copy.id, slug=workshop.slug, position=workshop.position,

@@ -24,4 +24,9 @@ def register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(manage.bp)
     app.register_blueprint(api.bp)
+    from cryptoparty.views import tickets
+    app.register_blueprint(tickets.bp)
+    from cryptoparty.views import volunteers
+    app.register_blueprint(volunteers.bp)
+    app.register_blueprint(volunteers.manage_bp)
     errors.init_app(app)
