@@ -29,4 +29,8 @@ def register_blueprints(app):
     from cryptoparty.views import volunteers
     app.register_blueprint(volunteers.bp)
     app.register_blueprint(volunteers.manage_bp)
+    from cryptoparty.views import feedback, feeds, figures
+    app.register_blueprint(feedback.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(figures.bp)
     errors.init_app(app)
