@@ -1,6 +1,6 @@
 """The public pages: upcoming events and an event's program."""
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 
 from cryptoparty.services import events as event_service
 from cryptoparty.views import utcnow
@@ -10,9 +10,19 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def index():
-    """Upcoming published events."""
-    events = event_service.upcoming_events(utcnow())
-    return render_template("public/index.html", events=events)
+    """Upcoming published events of every organization, filtered by city and kind."""
+    from cryptoparty.models.events import EVENT_KINDS
+    from cryptoparty.services.feeds import directory_cities
+
+    now = utcnow()
+    cities = directory_cities(now)
+    city = request.args.get("city", "")
+    kind = request.args.get("kind", "")
+    city = city if city in cities else ""
+    kind = kind if kind in EVENT_KINDS else ""
+    events = event_service.upcoming_events(now, city=city or None, kind=kind or None)
+    return render_template("public/index.html", events=events, cities=cities, kinds=EVENT_KINDS,
+                           city=city, kind=kind)
 
 
 @bp.get("/events/<slug>/")
