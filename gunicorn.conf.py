@@ -16,4 +16,6 @@ forwarded_allow_ips = os.environ.get("CRYPTOPARTY_FORWARDED_ALLOW_IPS", "127.0.0
 # Method, path (masked), status, size and duration: nothing about the person.
 accesslog = os.environ.get("CRYPTOPARTY_ACCESS_LOG", "-")
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
-errorlog = "-"
+errorlog = os.environ.get("CRYPTOPARTY_ERROR_LOG", "-")
+# Masks /tickets/<code> and /volunteers/<token> in the access and error logs.
+logger_class = "cryptoparty.logging.GunicornLogger"

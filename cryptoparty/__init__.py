@@ -14,7 +14,8 @@ def create_app(test_config=None):
     """Build the application: configuration, extensions, blueprints and commands."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
+        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH") or str(ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -22,6 +23,7 @@ def create_app(test_config=None):
     _configure(app, test_config)
 
     from cryptoparty import database, i18n, security
+    from cryptoparty import logging as log_masking
     from cryptoparty.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -33,6 +35,7 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    log_masking.install(app)
 
     import cryptoparty.models  # noqa: F401  (registers the tables)
     from cryptoparty import cli, templating

@@ -2,10 +2,13 @@
 
 from datetime import timezone
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, jsonify, request, url_for
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from cryptoparty.extensions import csrf
+from cryptoparty.services import codes, registration
 from cryptoparty.services import events as event_service
+from cryptoparty.views import tickets as tickets_views
 from cryptoparty.views import utcnow
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -74,3 +77,66 @@ def event(slug):
         for s in event.sessions
     ]
     return jsonify(body)
+
+
+# Tickets (issue 3) ----------------------------------------------------------
+
+def _json_body() -> dict:
+    """The request's JSON object, or a JSON 415/400 error."""
+    if not request.is_json:
+        raise UnsupportedMediaType()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest()
+    return body
+
+
+def ticket_json(ticket, code: str) -> dict:
+    """A ticket as the API shows it: never anything but its code, party and choices."""
+    return {
+        "code": codes.display(code),
+        "status": ticket.overall_status,
+        "party": ticket.party,
+        "event": ticket.event.slug,
+        "choices": [{"workshop": c.workshop_id, "status": c.status} for c in ticket.choices],
+    }
+
+
+@bp.post("/events/<slug>/tickets")
+@tickets_views.registration_rate_limit
+def create_ticket(slug):
+    """Register: ``{"workshops": [ids], "party": n}`` → 201 with the code (shown once)."""
+    body = _json_body()
+    event = event_service.get_public_event(slug)
+    workshops = body.get("workshops")
+    if not isinstance(workshops, list):
+        raise registration.NoWorkshopChosen()
+    party = body.get("party", 1)
+    result = registration.register(event, workshops, party, now=utcnow())
+    response = jsonify(code=codes.display(result.code), status=result.status,
+                       choices=[{"workshop": c.workshop_id, "status": c.status}
+                                for c in result.choices])
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.ticket", code=codes.display(result.code))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tickets/<code>")
+@tickets_views.code_lookup_rate_limit
+def ticket(code):
+    """A ticket by its code."""
+    found = registration.get_ticket_by_code(code)
+    response = jsonify(ticket_json(found, codes.normalize(code)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.delete("/tickets/<code>")
+@tickets_views.code_lookup_rate_limit
+def cancel_ticket(code):
+    """Cancel a ticket by its code; its seats go to the waitlist."""
+    found = registration.cancel(registration.get_ticket_by_code(code), now=utcnow())
+    response = jsonify(ticket_json(found, codes.normalize(code)))
+    response.headers["Cache-Control"] = "no-store"
+    return response

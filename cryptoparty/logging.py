@@ -1,0 +1,83 @@
+"""Log lines that never carry a ticket code or a volunteer's private token.
+
+A ticket code or a volunteer token in a URL is a bearer secret: whoever reads
+the access log could use it. ``mask_secrets`` replaces the path segment that
+follows ``/tickets/`` or ``/volunteers/`` with ``…``; ``MaskSecretsFilter``
+applies it to every log record of the application, of werkzeug's development
+server and of gunicorn (``GunicornLogger``, named in ``gunicorn.conf.py``).
+"""
+
+import functools
+import logging
+import re
+
+MASK = "…"
+# A secret-bearing prefix, then one path segment (up to /, ?, #, space or quote).
+_SECRET_SEGMENT = re.compile(r"(/(?:tickets|volunteers)/)[^/?#\s\"']+")
+
+# Loggers whose records may hold a request path.
+MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "flask.app",
+                  "sqlalchemy.engine")
+
+
+def mask_secrets(text: str) -> str:
+    """``/tickets/7KQ2-M9XD-...`` → ``/tickets/…`` (and the same for ``/volunteers/``)."""
+    return _SECRET_SEGMENT.sub(r"\1" + MASK, text)
+
+
+class MaskSecretsFilter(logging.Filter):
+    """A logging filter that masks secrets in the message and its arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            # Merge the arguments first: "/tickets/%s" only becomes a secret once filled in.
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            message = None
+        if message is not None:
+            masked = mask_secrets(message)
+            if masked != message:
+                record.msg, record.args = masked, ()
+        return True
+
+
+_FILTER = MaskSecretsFilter()
+
+
+def install(app=None):
+    """Put the masking filter on the app's logger and the servers' loggers (idempotent)."""
+    names = list(MASKED_LOGGERS)
+    if app is not None:
+        names.append(app.logger.name)
+    for name in names:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+    # Handlers already on the root logger see the records propagated from any
+    # other logger (a service's own ``logging.getLogger(__name__)``, say).
+    for handler in logging.getLogger().handlers:
+        if _FILTER not in handler.filters:
+            handler.addFilter(_FILTER)
+
+
+@functools.cache
+def _gunicorn_logger_class():
+    from gunicorn.glogging import Logger
+
+    class GunicornLogger(Logger):
+        """gunicorn's logger with ticket codes and volunteer tokens masked."""
+
+        def setup(self, cfg):
+            super().setup(cfg)
+            for logger in (self.access_log, self.error_log):
+                if _FILTER not in logger.filters:
+                    logger.addFilter(_FILTER)
+
+    return GunicornLogger
+
+
+def __getattr__(name):
+    # gunicorn is imported only by the server that asks for its logger class.
+    if name == "GunicornLogger":
+        return _gunicorn_logger_class()
+    raise AttributeError(name)
