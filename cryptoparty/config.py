@@ -36,3 +36,17 @@ MAX_PARTY_SIZE = 20
 # Public base URL used in printed material and announcements when there is
 # no request (CLI); e.g. "https://cryptoparty.example.org".
 PUBLIC_URL = "http://127.0.0.1:5000"
+
+# OpenPGP (issue 4). The keyring lives in instance/gnupg unless GNUPG_HOME says
+# otherwise; GNUPG_PASSPHRASE (env CRYPTOPARTY_GNUPG_PASSPHRASE) unlocks the
+# organizations' secret keys, None for keys without a passphrase.
+GNUPG_PASSPHRASE = None
+# gpg-agent's passphrase-hashing work factor; None keeps GnuPG's default (tests lower it).
+GNUPG_S2K_COUNT = None
+# The domain whose addresses the Web Key Directory's direct method answers for
+# (/.well-known/openpgpkey/hu/...); None: the host the request came to.
+WKD_DOMAIN = None
+
+# The largest request body accepted (uploads of keys and signed texts): larger
+# ones get a 413 error page before anything is read.
+MAX_CONTENT_LENGTH = 1024 * 1024

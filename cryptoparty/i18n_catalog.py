@@ -17,9 +17,11 @@ PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 TRANSLATIONS = PACKAGE / "translations"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None,
-            "_l": None, "lazy_ngettext": (1, 2)}
-METHOD_MAP = [("cryptoparty/**.py", "python"), ("templates/**.html", "jinja2")]
-OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+            "_l": None, "lazy_ngettext": (1, 2), "N_": None}
+METHOD_MAP = [("cryptoparty/**.py", "python"), ("templates/**.html", "jinja2"),
+              ("templates/**.txt", "jinja2")]
+OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"},
+           "templates/**.txt": {"extensions": "jinja2.ext.i18n"}}
 
 
 def catalogs():

@@ -23,3 +23,25 @@ def get_keyring(app) -> Keyring:
                                   s2k_count=app.config.get("GNUPG_S2K_COUNT"))
                 app.extensions["keyring"] = keyring
     return keyring
+
+
+def passphrase(app) -> str | None:
+    """The passphrase of the organizations' secret keys (``GNUPG_PASSPHRASE``), or None."""
+    return app.config.get("GNUPG_PASSPHRASE") or None
+
+
+def describe_openpgp_error(error) -> str:
+    """An OpenPGPError's message in the current language, its parameters translated too.
+
+    The messages of ``services.openpgp`` are marked with ``N_`` and translated
+    here, at display; a parameter such as ``reason`` is itself such a message.
+    """
+    from flask_babel import gettext
+
+    params = {key: gettext(value) if isinstance(value, str) and value else value
+              for key, value in (error.params or {}).items()}
+    text = gettext(error.message)
+    try:
+        return text % params if params else text
+    except (KeyError, TypeError, ValueError):
+        return error.describe()

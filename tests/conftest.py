@@ -139,6 +139,7 @@ def make_test_config(backend, tmp_path, gnupg_home, **overrides):
         "SQLALCHEMY_DATABASE_URI": url,
         "RATELIMIT_ENABLED": False,
         "GNUPG_HOME": gnupg_home,
+        "GNUPG_S2K_COUNT": 65536,  # fast passphrase hashing in gpg-agent
         "PUBLIC_URL": "http://localhost",
         "SERVER_NAME": None,
         "FIXED_NOW": NOW,

@@ -10,3 +10,4 @@ from cryptoparty.models.tickets import EventFigures, Ticket, TicketChoice  # noq
 from cryptoparty.models.feedback import Feedback  # noqa: F401
 from cryptoparty.models.recipes import OrganizationRecipe  # noqa: F401
 from cryptoparty.models.volunteers import Claim, Proposal, Volunteer  # noqa: F401
+from cryptoparty.models.announcements import Announcement, OrganizationKey  # noqa: F401

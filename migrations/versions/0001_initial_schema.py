@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:32:50.789463
+Create Date: 2026-11-22 00:37:24.162245
 
 """
 from alembic import op
@@ -82,6 +82,22 @@ def upgrade():
     sa.ForeignKeyConstraint(['organizer_id'], ['organizers.id'], name=op.f('fk_memberships_organizer_id_organizers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('organizer_id', 'organization_id', name=op.f('pk_memberships'))
     )
+    op.create_table('organization_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('is_current', sa.Boolean(), nullable=False),
+    sa.Column('has_secret', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_organization_keys_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_organization_keys')),
+    sa.UniqueConstraint('organization_id', 'fingerprint', name='uq_organization_keys_fpr')
+    )
+    with op.batch_alter_table('organization_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_organization_keys_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('organization_recipes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -96,6 +112,25 @@ def upgrade():
     )
     with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organization_recipes_organization_id'), ['organization_id'], unique=False)
+
+    op.create_table('announcements',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('event_digest', sa.String(length=64), nullable=False),
+    sa.Column('edited', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('signed_text', sa.Text(), nullable=True),
+    sa.Column('fingerprint', sa.String(length=64), nullable=True),
+    sa.Column('signed_at', sa.DateTime(), nullable=True),
+    sa.Column('signed_digest', sa.String(length=64), nullable=True),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_announcements_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_announcements')),
+    sa.UniqueConstraint('event_id', 'channel', name='uq_announcements_event_channel')
+    )
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_announcements_event_id'), ['event_id'], unique=False)
 
     op.create_table('event_figures',
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -307,10 +342,18 @@ def downgrade():
 
     op.drop_table('event_sessions')
     op.drop_table('event_figures')
+    with op.batch_alter_table('announcements', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_announcements_event_id'))
+
+    op.drop_table('announcements')
     with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organization_recipes_organization_id'))
 
     op.drop_table('organization_recipes')
+    with op.batch_alter_table('organization_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_organization_keys_organization_id'))
+
+    op.drop_table('organization_keys')
     op.drop_table('memberships')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_status'))
