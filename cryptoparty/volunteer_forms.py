@@ -40,7 +40,9 @@ class SignUpForm(FlaskForm):
                     Length(max=MAX_PSEUDONYM,
                            message=_l("At most %(max)d characters."))],
         render_kw={"autocomplete": "off", "maxlength": MAX_PSEUDONYM})
-    skills = CheckboxesField(_l("What you can explain"), choices=list(SKILLS))
+    # Unknown codes are left to the service, which names the problem.
+    skills = CheckboxesField(_l("What you can explain"), choices=list(SKILLS),
+                             validate_choice=False)
     other_skills = StringField(_l("Other skills"), filters=[_strip],
                                validators=[Length(max=MAX_OTHER_SKILLS)])
     contact = TextAreaField(
@@ -54,9 +56,6 @@ class SignUpForm(FlaskForm):
         description=_l("Paste the block that starts with -----BEGIN PGP PUBLIC KEY "
                        "BLOCK-----, so that the organizers can write to you encrypted."),
         validators=[Length(max=64 * 1024)], render_kw={"rows": 4, "spellcheck": "false"})
-
-    def validate_skills(self, field):
-        """Unknown codes are left to the service, which names the problem."""
 
 
 class ClaimForm(FlaskForm):
