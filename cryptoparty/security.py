@@ -18,12 +18,21 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def init_app(app):
     """Install the login loader, the proxy fix and the security headers."""
     login_manager.login_view = "auth.login"
-    login_manager.session_protection = "strong"
+    # Flask-Login's session protection would put a hash of the client's address
+    # and user agent in the cookie, and log out anyone whose address changes
+    # (every Tor circuit). Sessions are revoked through Organizer.session_token
+    # instead (password change, logout, second factor enabled).
+    login_manager.session_protection = None
+    login_manager._session_identifier_generator = _no_client_identifier
     hops = int(app.config.get("PROXY_HOPS", 0))
     if hops:
         # Behind a reverse proxy: trust exactly that many X-Forwarded-* hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(_security_headers)
+
+
+def _no_client_identifier():
+    return ""
 
 
 @login_manager.user_loader

@@ -33,4 +33,9 @@ def register_blueprints(app):
     app.register_blueprint(feedback.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(figures.bp)
+    from cryptoparty.views import account
+    app.register_blueprint(account.bp)
+    from cryptoparty.views import openpgp
+    app.register_blueprint(openpgp.bp)
+    app.register_blueprint(openpgp.manage_bp)
     errors.init_app(app)

@@ -1,15 +1,29 @@
-"""Organizer login and logout."""
+"""Organizer login (password, then a one-time code when enabled) and logout.
 
+The Flask session is a signed cookie: it is cleared at login, so that nothing
+from before (a cookie planted or captured earlier) carries an authenticated
+session, and the account's session token rotates at logout, so that a copy of
+the logged-in cookie stops working too (see ``security.load_organizer``).
+"""
+
+import secrets
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
+from cryptoparty.account_forms import OneTimeCodeForm
+from cryptoparty.database import atomic
 from cryptoparty.extensions import limiter
 from cryptoparty.forms import ActionForm, LoginForm
-from cryptoparty.services import organizers
+from cryptoparty.services import organizers, two_factor
 from cryptoparty.services.errors import InvalidCredentials
+from cryptoparty.views import utcnow
+
+# How long the second step of a login may wait for its one-time code.
+PENDING_LOGIN_LIFETIME = timedelta(minutes=5)
 
 bp = Blueprint("auth", __name__)
 
@@ -35,11 +49,58 @@ def login():
         else:
             # A fresh session at login: nothing from before survives (fixation).
             session.clear()
-            login_user(organizer)
-            flash(_("Welcome, %(name)s.", name=organizer.display_name), "success")
-            return redirect(_safe_next(request.args.get("next")))
+            if organizer.totp_secret:
+                # The password is right; the session only remembers that, for a few minutes.
+                session["pending_login"] = organizer.get_id()
+                session["pending_since"] = utcnow().isoformat()
+                return redirect(url_for("auth.login_code", next=request.args.get("next")))
+            return _complete_login(organizer)
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _complete_login(organizer):
+    session.clear()
+    login_user(organizer)
+    flash(_("Welcome, %(name)s.", name=organizer.display_name), "success")
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def _pending_organizer():
+    from cryptoparty.security import load_organizer
+
+    identity, since = session.get("pending_login"), session.get("pending_since")
+    if not identity or not since:
+        return None
+    try:
+        started = datetime.fromisoformat(since)
+    except (TypeError, ValueError):
+        return None
+    if not started <= utcnow() < started + PENDING_LOGIN_LIFETIME:
+        return None
+    return load_organizer(identity)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("10/minute;50/hour", methods=["POST"])
+def login_code():
+    """Second step of a login: the one-time code of an organizer who enabled it."""
+    organizer = _pending_organizer()
+    if organizer is None:
+        session.pop("pending_login", None)
+        session.pop("pending_since", None)
+        flash(_("Please log in again."), "info")
+        return redirect(url_for("auth.login", next=request.args.get("next")))
+    form = OneTimeCodeForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.check(organizer, form.code.data, utcnow())
+        except two_factor.InvalidOneTimeCode as error:
+            form.code.errors.append(error.describe())
+        else:
+            return _complete_login(organizer)
+    status = 400 if form.errors else 200
+    return render_template("auth/login_code.html", form=form), status
 
 
 @bp.post("/logout")
@@ -49,7 +110,11 @@ def logout():
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("manage.dashboard"))
+    organizer = current_user._get_current_object()
     logout_user()
     session.clear()
+    # Every cookie of this account dies with this one, copies included.
+    with atomic():
+        organizer.session_token = secrets.token_hex(16)
     flash(_("You are logged out."), "info")
     return redirect(url_for("public.index"))
