@@ -46,6 +46,22 @@ def _chart(kind, **options):
     return kind(**config)
 
 
+def _render(chart) -> str:
+    """The chart as SVG text without any <script>.
+
+    ``js=[]`` drops pygal's external scripts, but pygal still writes an inline
+    configuration script; it is removed here, so the SVG holds no code at all.
+    """
+    from pygal.etree import etree
+
+    root = chart.render_tree()
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return etree.tostring(root, encoding="unicode")
+
+
 def _integer(value):
     return format_decimal(value or 0, format="#,##0")
 
@@ -69,7 +85,7 @@ def attendance_chart(report: EventReport) -> str:
                    show_x_labels=False, show_y_guides=False, show_x_guides=False)
     chart.x_labels = [label for label, _value, _color in bars]
     chart.add("", [{"value": value, "color": color} for _label, value, color in bars])
-    return chart.render(is_unicode=True)
+    return _render(chart)
 
 
 def fill_chart(report: EventReport) -> str:
@@ -85,7 +101,7 @@ def fill_chart(report: EventReport) -> str:
         color = OK if percent >= 75 else (GOLD if percent >= 40 else WARN)
         values.append({"value": percent, "color": color})
     chart.add(_("Fill rate"), values)
-    return chart.render(is_unicode=True)
+    return _render(chart)
 
 
 def ratings_chart(report: EventReport) -> str:
@@ -98,7 +114,7 @@ def ratings_chart(report: EventReport) -> str:
     colors = [WARN, WARN, GOLD, OK, OK]
     chart.add(_("Responses"), [{"value": ratings[n], "color": colors[n - 1]}
                                for n in range(1, 6)])
-    return chart.render(is_unicode=True)
+    return _render(chart)
 
 
 def history_chart(rows: list[HistoryRow], date_format) -> str:
@@ -110,7 +126,7 @@ def history_chart(rows: list[HistoryRow], date_format) -> str:
     chart.x_labels = [date_format(row) for row in rows]
     chart.add(_("Registered"), [row.registered for row in rows])
     chart.add(_("Attendance"), [row.attendance for row in rows])
-    return chart.render(is_unicode=True)
+    return _render(chart)
 
 
 def data_uri(svg: str) -> str:
