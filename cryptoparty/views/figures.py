@@ -1,7 +1,7 @@
 """Back office after the evening: figures, CSV, the report PDF and feedback moderation."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,6 +21,18 @@ CHARTS = ("attendance", "fill", "ratings", "history")
 @login_required
 def require_login():
     """Every page here needs an organizer."""
+
+
+@bp.app_template_filter("decimal1")
+def decimal1(value) -> str:
+    """A number with one decimal, in the reader's language (4.5 or 4,5)."""
+    return format_decimal(value, format="0.0")
+
+
+@bp.app_template_filter("percent")
+def percent(value) -> str:
+    """A share from 0 to 1 as a whole percentage in the reader's language."""
+    return format_percent(value)
 
 
 def _history_label(row) -> str:
