@@ -15,6 +15,9 @@ def init_app(app):
     """Register the commands."""
     for command in (init_db, demo, create_organizer):
         app.cli.add_command(command)
+    from cryptoparty import openpgp_cli
+    for command in (openpgp_cli.generate_key, openpgp_cli.sign):
+        app.cli.add_command(command)
 
 
 def _now():
@@ -38,6 +41,10 @@ def demo():
     from cryptoparty.services.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 
     created = load_demo(today=date.today(), now=_now())
+    from cryptoparty.openpgp_cli import demo_key_and_announcement
+    from cryptoparty.services.demo import DEMO_ORG
+    created["events"] = list(created["events"]) + demo_key_and_announcement(
+        DEMO_ORG, "cryptoparty", now=_now())
     made = ", ".join(created["events"]) or "nothing new"
     click.echo(f"Demo data: {made}.")
     click.echo(f"Demo organizer: login '{DEMO_LOGIN}', password '{DEMO_PASSWORD}'.")

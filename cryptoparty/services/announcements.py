@@ -178,6 +178,7 @@ def _context(event: Event, public_url: str) -> dict:
         "short_date": i18n.local_date(event.starts_at, tz, "medium"),
         "start": i18n.local_time(event.starts_at, tz), "end": i18n.local_time(event.ends_at, tz),
         "time": lambda value: i18n.local_time(value, tz),
+        "where": ", ".join(part for part in (event.venue, event.address) if part),
         "wrap": _wrap, **_urls(event, public_url),
     }
 
@@ -192,43 +193,45 @@ def _render(template: str, context: dict) -> str:
     return env.get_template(template).render(**context)
 
 
-def _short_post(context: dict, limit: int, hashtags: bool) -> str:
-    """The most detailed short post that fits in ``limit`` characters."""
+def _short_post(context: dict, limit: int, mastodon: bool) -> str:
+    """The most detailed short post that fits in ``limit`` characters.
+
+    Both carry the event's address and the key's fingerprint; the Mastodon post
+    adds a teaser, the workshops, the signed announcement's address and hashtags
+    when they fit.
+    """
     event = context["event"]
     when = f"{context['short_date']}, {context['start']}"
-    where = event.venue or event.address
     register = _("Free, anonymous registration: %(url)s", url=context["event_url"])
-    key = (_("Signed announcement: %(url)s", url=context["signed_url"]) + "\n"
-           + _("OpenPGP key: %(fingerprint)s", fingerprint=context["fingerprint"])
-           if context["key"] else "")
-    titles = [w.title for w in event.workshops if w.format not in ("meal",)]
-    tags = "#CryptoParty #" + _("Privacy").replace(" ", "") if hashtags else ""
+    fingerprint = (_("OpenPGP key: %(fingerprint)s", fingerprint=context["fingerprint"])
+                   if context["key"] else "")
+    signed = (_("Signed announcement: %(url)s", url=context["signed_url"])
+              if context["key"] and mastodon else "")
+    titles = [w.title for w in event.workshops if w.format in ("workshop", "install",
+                                                                 "discussion")]
+    tags = _("#CryptoParty #Privacy") if mastodon else ""
+    teaser = _first_sentence(event.description, 160) if mastodon else ""
 
-    def post(title, teaser, program, tags_on):
-        lines = [f"{title} — {when}" + (f", {where}" if where else "")]
-        if teaser:
-            lines.append(teaser)
-        if program:
-            lines.append(_("On the program: %(titles)s", titles=", ".join(program)))
-        lines.append(register)
-        if key:
-            lines.append(key)
-        if tags_on and tags:
-            lines.append(tags)
-        return "\n".join(lines)
+    def post(title, where, teaser, program, tags):
+        head = f"{title} — {when}" + (f", {where}" if where else "")
+        lines = [head, teaser,
+                 _("Workshops: %(titles)s", titles=", ".join(program)) if program else "",
+                 register, signed, fingerprint, tags]
+        return "\n".join(line for line in lines if line)
 
-    teaser = _first_sentence(event.description, 160)
-    candidates = []
-    for n in range(len(titles), 0, -1):
-        candidates.append(post(event.title, teaser, titles[:n], True))
-    candidates += [post(event.title, teaser, [], True), post(event.title, "", [], True),
-                   post(event.title, "", [], False)]
+    where = event.venue or event.address
+    candidates = [post(event.title, where, teaser, titles[:n], tags)
+                  for n in range(len(titles), 0, -1)]
+    candidates += [post(event.title, where, teaser, [], tags),
+                   post(event.title, where, "", [], tags),
+                   post(event.title, where, "", [], ""),
+                   post(event.title, "", "", [], "")]
     for text in candidates:
         if len(text) <= limit:
             return text
     # A very long title: shorten it until the post fits.
-    rest = len(post("", "", [], False))
-    return post(_shorten(event.title, max(limit - rest, 10)), "", [], False)[:limit]
+    room = limit - len(post("", "", "", [], ""))
+    return post(_shorten(event.title, max(room, 1)), "", "", [], "")
 
 
 def draft_text(event: Event, channel: str, public_url: str) -> str:
@@ -238,9 +241,9 @@ def draft_text(event: Event, channel: str, public_url: str) -> str:
     with force_locale(event.organization.default_locale or "fr"):
         context = _context(event, public_url)
         if channel == "mastodon":
-            text = _short_post(context, CHANNEL_LIMITS["mastodon"], hashtags=True)
+            text = _short_post(context, CHANNEL_LIMITS["mastodon"], mastodon=True)
         elif channel == "microblog":
-            text = _short_post(context, CHANNEL_LIMITS["microblog"], hashtags=False)
+            text = _short_post(context, CHANNEL_LIMITS["microblog"], mastodon=False)
         elif channel == "html":
             text = _render("announcements/blog.html", context)
         else:

@@ -1,0 +1,49 @@
+"""Forms of the organization's key and of the announcements (shape only)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+REVOCATION_CHOICES = [
+    ("superseded", _l("Replaced by a new key")),
+    ("compromised", _l("The secret key may be known to someone else")),
+    ("retired", _l("No longer used")),
+    ("unspecified", _l("No reason given")),
+]
+
+
+class GenerateKeyForm(FlaskForm):
+    name = StringField(_l("Name on the key"), validators=[DataRequired(), Length(max=200)],
+                       description=_l("Usually the organization's name."))
+    email = StringField(_l("Address on the key"),
+                        validators=[DataRequired(), Length(max=254)],
+                        description=_l("People find the key with gpg --locate-keys and this "
+                                       "address: choose one on this site's domain, or on a "
+                                       "domain that points its Web Key Directory here."))
+    rotate = BooleanField(_l("Replace the current key (it stays published for the "
+                             "announcements it signed)"))
+
+
+class KeyUploadForm(FlaskForm):
+    key_file = FileField(_l("Key file"), validators=[Optional()])
+    key_text = TextAreaField(_l("…or paste the armored key"), validators=[Optional()],
+                             render_kw={"rows": 6, "spellcheck": "false"})
+
+
+class RevokeKeyForm(FlaskForm):
+    fingerprint = HiddenField(validators=[DataRequired()])
+    reason = SelectField(_l("Reason"), choices=REVOCATION_CHOICES, default="superseded")
+    confirm = BooleanField(_l("Yes, revoke this key: it can never be used again"),
+                           validators=[DataRequired(message=_l("Tick the box to confirm."))])
+
+
+class AnnouncementTextForm(FlaskForm):
+    text = TextAreaField(_l("Text"), render_kw={"rows": 14, "spellcheck": "true"})
+
+
+class SignedUploadForm(FlaskForm):
+    signed_file = FileField(_l("Signed file (.asc)"), validators=[Optional()])
+    signed_text = TextAreaField(_l("…or paste the signed text"), validators=[Optional()],
+                                render_kw={"rows": 6, "spellcheck": "false"})
