@@ -1,0 +1,240 @@
+"""End-to-end fixtures: a real gunicorn server on a throwaway instance, and Debian's Chromium.
+
+The server runs the repository's ``gunicorn.conf.py`` against a SQLite file in a
+temporary instance folder, after ``flask init-db`` and ``flask demo``, exactly as
+a deployment would. The browser is the system's ``/usr/bin/chromium`` driven by
+Playwright for Python; no browser is ever downloaded. Without either, every test
+of this folder is skipped with the reason.
+
+Every browser context made here records each request it sends; when a test ends
+its fixture asserts that they all went to the server's own origin (invariant 5).
+Screenshots of the key pages, at desktop and phone widths, go to ``artifacts/e2e/``.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CRYPTOPARTY_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SERVER_START_DEADLINE = 45  # seconds: gunicorn importing WeasyPrint on a slow CI machine
+DEMO_LOGIN, DEMO_PASSWORD = "demo", "demo-cryptoparty"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test of this folder ``e2e`` (select with -m e2e, leave out with -m 'not e2e')."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _skip_reason() -> str | None:
+    if sync_playwright is None:
+        return "Playwright for Python is not installed: pip install -e '.[test]'"
+    if not os.access(CHROMIUM, os.X_OK):
+        return (f"no Chromium at {CHROMIUM}: install Debian's 'chromium' package "
+                "(.ci/run does when it runs as root)")
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _venv_tool(name: str) -> str:
+    """A console script installed beside this interpreter (the project's .venv)."""
+    path = Path(sys.executable).with_name(name)
+    return str(path) if path.exists() else name
+
+
+def _wait_until_ready(url: str, process: subprocess.Popen, log_path: Path):
+    import urllib.request
+
+    deadline = time.monotonic() + SERVER_START_DEADLINE
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n"
+                               f"{log_path.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {url} within {SERVER_START_DEADLINE}s:\n"
+                       f"{log_path.read_text()[-4000:]}")
+
+
+class LiveServer:
+    """The running server: its base URL, environment (for CLI calls) and log file."""
+
+    def __init__(self, url: str, env: dict, log_path: Path):
+        self.url = url
+        self.env = env
+        self.log_path = log_path
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess:
+        """Run a ``flask --app cryptoparty`` command against the server's database."""
+        return subprocess.run([_venv_tool("flask"), "--app", "cryptoparty", *args], cwd=ROOT,
+                              env=self.env, check=True, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """gunicorn serving a fresh instance (SQLite, demo data) on a free loopback port."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    instance = Path(tempfile.mkdtemp(prefix="cpe2e"))  # short: gpg-agent socket paths
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}",
+        "CRYPTOPARTY_INSTANCE_PATH": str(instance),
+        "CRYPTOPARTY_BIND": f"127.0.0.1:{port}",
+        "CRYPTOPARTY_WORKERS": "2",
+        "CRYPTOPARTY_PUBLIC_URL": url,
+        "CRYPTOPARTY_GNUPG_S2K_COUNT": "65536",
+    })
+    env.pop("REDIS_URL", None)
+    server = LiveServer(url, env, instance / "gunicorn.log")
+    server.flask("init-db")
+    server.flask("demo")
+    with open(server.log_path, "w") as log:
+        process = subprocess.Popen(
+            [_venv_tool("gunicorn"), "--config", "gunicorn.conf.py", "cryptoparty:create_app()"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_ready(url + "/", process, server.log_path)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        subprocess.run(["gpgconf", "--homedir", str(instance / "gnupg"), "--kill", "all"],
+                       capture_output=True, check=False)
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser(live_server):
+    """Debian's Chromium, headless."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+class RequestLog:
+    """Every URL a browser context asked for."""
+
+    def __init__(self):
+        self.urls: list[str] = []
+
+    def record(self, request):
+        self.urls.append(request.url)
+
+    def foreign(self, origin: str) -> list[str]:
+        """The requests that did not go to ``origin`` (inline data: URLs are not requests)."""
+        own = urlsplit(origin)
+        return [url for url in self.urls
+                if not url.startswith(("data:", "blob:", "about:"))
+                and (urlsplit(url).scheme, urlsplit(url).netloc) != (own.scheme, own.netloc)]
+
+
+def _context(browser, live_server, **options):
+    log = RequestLog()
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url, **options)
+    context.set_default_timeout(15_000)
+    context.on("request", log.record)
+    return context, log
+
+
+def _close_and_check(context, log, live_server):
+    context.close()
+    assert log.urls, "the browser made no request at all"
+    assert log.foreign(live_server.url) == [], "requests left the app's origin"
+
+
+@pytest.fixture
+def nojs_page(browser, live_server):
+    """A page in a context with JavaScript disabled, like Tor Browser at its safest."""
+    context, log = _context(browser, live_server, java_script_enabled=False)
+    yield context.new_page()
+    _close_and_check(context, log, live_server)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page in an ordinary context (JavaScript on, though the site has none)."""
+    context, log = _context(browser, live_server)
+    yield context.new_page()
+    _close_and_check(context, log, live_server)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Make further pages, each in its own context (another person), checked like the others."""
+    made = []
+
+    def make(**options):
+        context, log = _context(browser, live_server, **options)
+        made.append((context, log))
+        return context.new_page()
+
+    yield make
+    for context, log in made:
+        _close_and_check(context, log, live_server)
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """``screenshot(page, name)``: the whole page at desktop then phone width, into artifacts/e2e/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page, name: str):
+        size = page.viewport_size
+        for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+        page.set_viewport_size(size)
+
+    return shoot
+
+
+def log_in(page, login: str = DEMO_LOGIN, password: str = DEMO_PASSWORD):
+    """Log an organizer in through the login form."""
+    page.goto("/login?lang=en")
+    page.get_by_label("Login").fill(login)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/manage/**")

@@ -1,0 +1,97 @@
+"""An organizer plans an evening in the back office, publishes it, and checks a ticket in."""
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import log_in
+
+
+def _day(offset: int) -> str:
+    return (date.today() + timedelta(days=offset)).isoformat()
+
+
+def _add_session(page, label, starts, ends):
+    page.get_by_role("link", name="Add a session").first.click()
+    page.get_by_label("Label").fill(label)
+    page.get_by_label("Starts").fill(starts)
+    page.get_by_label("Ends").fill(ends)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash--success")).to_contain_text("The session is added")
+
+
+def _add_workshop(page, session, title, capacity, room):
+    page.get_by_role("link", name="Add a workshop").first.click()
+    page.get_by_label("Session").select_option(label=session)
+    page.get_by_label("Format").select_option("workshop")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Summary").fill(f"{title}: a hands-on workshop for beginners.")
+    page.get_by_label("Room").fill(room)
+    page.get_by_label("Capacity").fill(str(capacity))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash--success")).to_contain_text("The workshop is added")
+
+
+def test_organizer_creates_publishes_and_checks_in(page, new_page, live_server, screenshot):
+    log_in(page)
+    screenshot(page, "10-dashboard")
+
+    # A new evening, as a draft.
+    page.get_by_role("link", name="New event").first.click()
+    page.get_by_label("Kind").select_option("cafe_vie_privee")
+    page.get_by_label("Title").fill("Café vie privée de printemps")
+    page.get_by_label("Web address").fill("cafe-printemps")
+    page.get_by_label("Description").fill("Parler de vie privée autour d'un café.")
+    page.get_by_label("Venue").fill("Médiathèque des Champs Libres")
+    page.get_by_label("Starts", exact=True).fill(f"{_day(20)}T18:00")
+    page.get_by_label("Ends", exact=True).fill(f"{_day(20)}T21:00")
+    page.get_by_label("Registration opens").fill(f"{_day(-1)}T09:00")
+    page.get_by_label("Registration closes").fill(f"{_day(20)}T17:00")
+    screenshot(page, "11-new-event")
+    page.get_by_role("button", name="Create the draft").click()
+    expect(page).to_have_url(re.compile(r"/manage/events/cafe-printemps/"))
+    expect(page.locator(".status")).to_have_text(re.compile("draft", re.I))
+
+    # Two sessions, a workshop in each.
+    _add_session(page, "First round", f"{_day(20)}T18:00", f"{_day(20)}T19:20")
+    _add_session(page, "Second round", f"{_day(20)}T19:30", f"{_day(20)}T21:00")
+    _add_workshop(page, "First round", "Signal pas à pas", 10, "Salle A")
+    _add_workshop(page, "Second round", "Mots de passe solides", 2, "Salle B")
+    screenshot(page, "12-manage-event")
+
+    # Not public while a draft.
+    assert page.request.get(live_server("/events/cafe-printemps/")).status == 404
+
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".flash--success")).to_contain_text("The event is published")
+    expect(page.locator(".status")).to_have_text(re.compile("published", re.I))
+
+    # The public sees it, with its program.
+    visitor = new_page(java_script_enabled=False)
+    visitor.goto("/events/cafe-printemps/?lang=en")
+    expect(visitor.get_by_role("heading", level=1)).to_have_text("Café vie privée de printemps")
+    expect(visitor.locator("main")).to_contain_text("Signal pas à pas")
+    expect(visitor.locator("main")).to_contain_text("Mots de passe solides")
+
+    # Someone registers for two people...
+    visitor.get_by_role("link", name="Register", exact=True).click()
+    visitor.get_by_role("radio", name=re.compile("Signal pas à pas")).check()
+    visitor.get_by_label("Number of people").fill("2")
+    visitor.get_by_role("button", name="Get my ticket").click()
+    code = visitor.locator(".ticket__code").inner_text().strip()
+    tag = visitor.locator(".ticket__tag").inner_text().strip()
+
+    # ... and the organizer checks them in at the door from the ticket's URL (the QR code).
+    page.goto(f"/tickets/{code}?lang=en")
+    screenshot(page, "13-door-ticket")
+    page.get_by_role("button", name="Check in 2 people").click()
+    expect(page.locator(".flash--success")).to_contain_text(f"tag {tag}")
+    expect(page.locator(".door-box")).to_contain_text("Already checked in")
+
+    page.goto("/manage/events/cafe-printemps/checkin?lang=en")
+    expect(page.locator("main")).to_contain_text("Signal pas à pas")
+    screenshot(page, "14-checkin")
+    page.goto("/manage/events/cafe-printemps/door-list?lang=en")
+    expect(page.locator("main")).to_contain_text(tag)
+    expect(page.locator("main")).not_to_contain_text(code)
