@@ -20,7 +20,25 @@ LANGUAGES = ("fr", "en")
 # Sessions exist for organizers only; attendees never get a cookie.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The session cookie lasts until the browser closes, and its signature is
+# refused after this many seconds whatever the browser does.
 PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+# Served over HTTPS (directly, or behind a proxy that sets X-Forwarded-Proto)?
+# Then the session cookie is Secure and named "__Host-session" (Path=/, no
+# Domain: the browser will not let another host or path set it). Plain HTTP
+# (development, or an onion service) cannot use that prefix, so it is off by
+# default; set CRYPTOPARTY_HTTPS=true in production.
+HTTPS = False
+# Reverse proxies in front of gunicorn whose X-Forwarded-* headers are trusted
+# (client address for rate limits, scheme for HSTS); 0 when exposed directly.
+PROXY_HOPS = 0
+# The .onion host name of the same platform (Tor onion service); when set, an
+# Onion-Location header tells Tor Browser about it. E.g. "abc...xyz.onion".
+ONION_ADDRESS = None
+# Our Referrer-Policy is no-referrer, so browsers send no Referer to compare
+# with the host: the CSRF token (and SameSite=Lax) are the protection.
+WTF_CSRF_SSL_STRICT = False
 REMEMBER_COOKIE_DURATION = 0
 WTF_CSRF_TIME_LIMIT = 8 * 3600
 

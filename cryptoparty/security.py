@@ -7,12 +7,19 @@ from cryptoparty.extensions import db, login_manager
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
-    "img-src 'self' data:",
     "object-src 'none'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
     "form-action 'self'",
 ])
+# An SVG image (charts, QR codes) is a document of its own: no script, nothing
+# fetched, only the <style> element that chart libraries embed.
+SVG_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation",
+    "gyroscope", "magnetometer", "microphone", "payment", "usb"))
+HSTS = "max-age=63072000; includeSubDomains"
+SECURE_SESSION_COOKIE_NAME = "__Host-session"
 
 
 def init_app(app):
@@ -24,11 +31,27 @@ def init_app(app):
     # instead (password change, logout, second factor enabled).
     login_manager.session_protection = None
     login_manager._session_identifier_generator = _no_client_identifier
-    hops = int(app.config.get("PROXY_HOPS", 0))
+    configure_session_cookie(app.config)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         # Behind a reverse proxy: trust exactly that many X-Forwarded-* hops.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.after_request(_security_headers)
+
+
+def configure_session_cookie(config) -> None:
+    """Over HTTPS, a Secure ``__Host-`` session cookie; over plain HTTP, the default name.
+
+    Browsers refuse a ``__Host-`` cookie that is not Secure, has a Domain or
+    a Path other than ``/``, so the prefix is only used when it can work.
+    """
+    if config.get("HTTPS"):
+        config["SESSION_COOKIE_SECURE"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
+    if config.get("SESSION_COOKIE_SECURE"):
+        config["SESSION_COOKIE_NAME"] = SECURE_SESSION_COOKIE_NAME
+        config["SESSION_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = None
 
 
 def _no_client_identifier():
@@ -60,16 +83,18 @@ def _unauthorized():
 
 def _security_headers(response):
     headers = response.headers
+    if response.mimetype == "image/svg+xml":
+        headers.setdefault("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY)
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy",
-                       "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+        headers.setdefault("Strict-Transport-Security", HSTS)
     onion = current_app.config.get("ONION_ADDRESS")
-    if onion:
+    if onion and not request.host.endswith(".onion"):
         headers.setdefault("Onion-Location", f"http://{onion}{request.full_path.rstrip('?')}")
     return response

@@ -1,0 +1,110 @@
+"""A demo-shaped world for the privacy tests: the demo data, a ticket, a volunteer link.
+
+``build_world(app, now)`` loads the demo (organization ``biblinsa``, its
+organizer ``demo``, events ``cryptoparty``, ``install-party``, ``cafe-vie-privee``),
+registers one ticket and signs one volunteer up for ``cryptoparty``, and adds a
+second organization with its own organizer and event.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from cryptoparty.extensions import db
+
+
+@dataclass
+class World:
+    event_slug: str
+    other_event_slug: str
+    org_slug: str
+    other_org_slug: str
+    ticket_code: str
+    volunteer_token: str
+    workshop_ids: list
+    session_ids: list
+    organizer_login: str
+    organizer_password: str
+    other_login: str
+    other_password: str
+
+
+def build_world(now) -> World:
+    """Create the world in the current app context (see the module docstring)."""
+    from cryptoparty.models import Event
+    from cryptoparty.services import events, organizers, registration, volunteers
+    from cryptoparty.services.demo import DEMO_LOGIN, DEMO_ORG, DEMO_PASSWORD, load_demo
+
+    load_demo(today=now.date(), now=now)
+    event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))
+    first, second = event.sessions[0], event.sessions[1]
+    ticket = registration.register(event, [first.workshops[0].id, second.workshops[0].id], 1,
+                                   now=now)
+    _volunteer, token = volunteers.sign_up(event, pseudonym="Ada", now=now)
+
+    other_org = organizers.create_organization("autre", "Médiathèque voisine")
+    other_password = "another long password"
+    organizers.create_organizer("bob", other_password, organizations=[other_org])
+    start = now + timedelta(days=20)
+    other = events.create_event(other_org, now=now, slug="autre-soiree", title="Café",
+                                kind="cafe_vie_privee", venue="Médiathèque",
+                                starts_at=start, ends_at=start + timedelta(hours=2),
+                                registration_opens_at=now - timedelta(days=1),
+                                registration_closes_at=start)
+    session = events.add_session(other, label="Soirée", starts_at=start,
+                                 ends_at=start + timedelta(hours=2), now=now)
+    events.add_workshop(session, now=now, title="Signal", capacity=10)
+    events.change_status(other, "publish", now=now)
+    db.session.commit()
+    return World(event_slug=event.slug, other_event_slug=other.slug, org_slug=DEMO_ORG,
+                 other_org_slug=other_org.slug, ticket_code=ticket.code,
+                 volunteer_token=token,
+                 workshop_ids=[w.id for w in event.workshops],
+                 session_ids=[s.id for s in event.sessions],
+                 organizer_login=DEMO_LOGIN, organizer_password=DEMO_PASSWORD,
+                 other_login="bob", other_password=other_password)
+
+
+def url_values(rule, world: World, ids: dict | None = None) -> dict:
+    """Values for the arguments of a URL rule, taken from the world (or ``ids``)."""
+    from werkzeug.routing.converters import AnyConverter
+
+    ids = ids or {}
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters.get(name)
+        if isinstance(converter, AnyConverter):
+            values[name] = sorted(converter.items)[0]
+        elif name in ids:
+            values[name] = ids[name]
+        elif name == "slug":
+            orgs = rule.rule.startswith(("/orgs/", "/manage/orgs/"))
+            values[name] = world.org_slug if orgs else world.event_slug
+        elif name == "org":
+            values[name] = world.org_slug
+        elif name == "code":
+            values[name] = world.ticket_code
+        elif name == "token":
+            values[name] = world.volunteer_token
+        elif name == "filename":
+            values[name] = "css/site.css"
+        elif name == "key":
+            values[name] = "tor-browser"
+        elif name == "workshop_slug":
+            values[name] = "tails"
+        elif name == "session_id":
+            values[name] = world.session_ids[0]
+        elif name == "workshop_id":
+            values[name] = world.workshop_ids[0]
+        else:
+            values[name] = 1
+    return values
+
+
+def build_path(app, rule, values) -> str:
+    """The path of ``rule`` with ``values`` filled in."""
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
