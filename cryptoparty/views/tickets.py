@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -230,8 +231,9 @@ def check_in(code):
     if undo:
         flash(_("The check-in is undone."), "info")
     else:
-        flash(_("Checked in: %(party)d person(s), tag %(tag)s.", party=ticket.party,
-                tag=ticket.check_tag), "success")
+        flash(ngettext("Checked in: %(num)d person, tag %(tag)s.",
+                       "Checked in: %(num)d people, tag %(tag)s.", ticket.party,
+                       tag=ticket.check_tag), "success")
     return redirect(ticket_url(code))
 
 
