@@ -47,6 +47,8 @@ def generate_key(org, name, email, rotate):
             organization, get_keyring(current_app), name=name or organization.name,
             email=email or key_service.default_email(current_app.config["PUBLIC_URL"]),
             now=_now(), passphrase=passphrase(current_app), rotate=rotate)
+    except key_service.KeyAlreadyExists as error:
+        raise click.ClickException(f"{error.describe()} (--rotate)") from None
     except (DomainError, openpgp.OpenPGPError) as error:
         _fail(error)
     click.echo(f"Key of {organization.slug}: {openpgp.fingerprint_groups(key.fingerprint)}")

@@ -97,7 +97,10 @@ def _organization(slug: str) -> Organization:
 @bp.get("/orgs/<slug>/key.asc")
 def public_key(slug):
     """The organization's public keys, armored: the current one first."""
-    block = key_service.public_key_block(_organization(slug), _keyring())
+    try:
+        block = key_service.public_key_block(_organization(slug), _keyring())
+    except key_service.NoKey:
+        abort(404)
     response = Response(block, mimetype="application/pgp-keys")
     response.headers["Content-Disposition"] = f'inline; filename="{slug}.asc"'
     return response
