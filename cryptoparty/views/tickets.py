@@ -150,9 +150,12 @@ def _ticket_page(ticket, code, change_form=None, party_form=None, cancel_form=No
         for choice in ticket.choices:
             change_form[session_field_name(choice.session_id)].data = str(choice.workshop_id)
     now = utcnow()
+    workshops = _workshops_by_id(event)
     return render_template(
         "tickets/ticket.html", ticket=ticket, event=event, code=code,
-        display_code=codes.display(code), workshops=_workshops_by_id(event),
+        display_code=codes.display(code), workshops=workshops,
+        choices=sorted(ticket.choices,
+                       key=lambda c: (workshops[c.workshop_id].session.starts_at, c.session_id)),
         positions=registration.waitlist_positions(ticket),
         changeable=ticket.status == "active" and event.status == "published"
         and now < event.starts_at,
