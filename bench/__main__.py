@@ -1,0 +1,504 @@
+"""``make bench``: measure the application against bare baselines, print JSON.
+
+Everything runs on loopback against throwaway instances (a SQLite file in a
+temporary folder; on PostgreSQL a dedicated database, dropped at the end), with
+rate limits off (``CRYPTOPARTY_RATELIMIT_ENABLED=false``). Each figure with a
+baseline is measured in the same run, with the same client code and the same
+gunicorn configuration (``gunicorn.conf.py``), and reported as a ratio. Runs
+alternate between the application and its baseline and the best of each is
+kept, so that a burst of load from elsewhere on the machine does not decide
+the ratio. Every loop is bounded by time or count.
+
+Figures whose code is missing are ``{"skipped": "<reason>"}``; a figure whose
+measurement failed is ``{"error": "<what>"}`` and the exit status is 1.
+
+Options: ``--quick`` (short runs, for trying the benchmark itself),
+``--duration SECONDS``, ``--clients N``, ``--no-postgres``, ``--output FILE``.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from bench import client, page_weight
+from bench.servers import ROOT, Server, app_env, flask
+
+APP = "cryptoparty:create_app()"
+BASELINE = "bench.baseline_app:create_app()"
+EVENT_PAGE = "/events/cryptoparty/"
+JSON_HEADERS = {"Content-Type": "application/json"}
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+GROWTH_SMALL, GROWTH_LARGE = 100, 100_000
+AIMS = {"registration_ratio": 0.6, "page_ratio": 0.6, "page_bytes_before_fonts": 40_000,
+        "page_requests": 10, "growth": 1.5}
+
+errors: list[str] = []
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@contextlib.contextmanager
+def measured(results: dict, key: str):
+    """Run a measurement; record its failure as {"error": ...} instead of stopping the run."""
+    try:
+        yield
+    except Skip as skip:
+        results[key] = {"skipped": str(skip)}
+    except Exception as error:  # noqa: BLE001 - one figure's failure must not hide the others
+        results[key] = {"error": f"{type(error).__name__}: {error}"}
+        errors.append(key)
+        traceback.print_exc(file=sys.stderr)
+
+
+class Skip(Exception):
+    """This figure cannot be measured here (its code or a service is missing)."""
+
+
+@contextlib.contextmanager
+def environment(env: dict):
+    """os.environ replaced by ``env`` for the block (create_app reads it)."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def make_app(env: dict):
+    """The application configured exactly as the server of this instance is."""
+    from cryptoparty import create_app
+
+    with environment(env):
+        return create_app()
+
+
+# Data -----------------------------------------------------------------------------
+
+def prepare_bench_event(app) -> dict:
+    """An open event with a "bulk" session (for the existing tickets) and a "main" one.
+
+    Both workshops get a capacity far above what a run can fill (set in SQL:
+    forms cap it at 10,000), so every registration is a confirmed one.
+    """
+    from sqlalchemy import select, update
+
+    from cryptoparty.extensions import db
+    from cryptoparty.models import Organization, Workshop
+    from cryptoparty.services import events as event_service
+
+    now = utcnow()
+    with app.app_context():
+        org = db.session.scalar(select(Organization).filter_by(slug="biblinsa"))
+        starts = now.replace(hour=17, minute=0, second=0, microsecond=0) + timedelta(days=40)
+        event = event_service.create_event(
+            org, now=now, slug="bench", kind="cryptoparty", title="Bench", description="",
+            venue="Loopback", address="", timezone="Europe/Paris", starts_at=starts,
+            ends_at=starts + timedelta(hours=4), registration_opens_at=now - timedelta(days=1),
+            registration_closes_at=starts, max_party=4)
+        sessions, workshops = {}, {}
+        for index, name in enumerate(("bulk", "main")):
+            session = event_service.add_session(
+                event, label=name, starts_at=starts + timedelta(hours=2 * index),
+                ends_at=starts + timedelta(hours=2 * index + 1), now=now)
+            workshop = event_service.add_workshop(
+                session, now=now, slug=name, format="workshop", title=name.title(),
+                summary="", topics="", level="beginner", room="", capacity=10_000,
+                needs_facilitator=False)
+            sessions[name], workshops[name] = session.id, workshop.id
+        event_service.change_status(event, "publish", now=now)
+        db.session.execute(update(Workshop).where(Workshop.id.in_(workshops.values()))
+                           .values(capacity=10 * GROWTH_LARGE))
+        db.session.commit()
+        return {"event": event.id, "sessions": sessions, "workshops": workshops}
+
+
+def count_tickets(app, event_id: int) -> int:
+    from sqlalchemy import func, select
+
+    from cryptoparty.extensions import db
+    from cryptoparty.models import Ticket
+
+    with app.app_context():
+        return db.session.scalar(select(func.count(Ticket.id)).filter_by(event_id=event_id))
+
+
+def add_tickets(app, bench: dict, count: int, batch: int = 5000):
+    """Insert ``count`` confirmed one-person tickets into the bench event, in bulk (SQL)."""
+    from sqlalchemy import insert, update
+
+    from cryptoparty.extensions import db
+    from cryptoparty.models import Ticket, TicketChoice, Workshop
+
+    today = date.today()
+    with app.app_context():
+        for start in range(0, count, batch):
+            size = min(batch, count - start)
+            rows = [{"event_id": bench["event"], "code_hash": secrets.token_hex(32), "party": 1,
+                     "status": "active", "created_on": today, "checked_in": False}
+                    for _ in range(size)]
+            ids = db.session.scalars(insert(Ticket).returning(Ticket.id), rows).all()
+            db.session.execute(insert(TicketChoice), [
+                {"ticket_id": ticket_id, "session_id": bench["sessions"]["bulk"],
+                 "workshop_id": bench["workshops"]["bulk"], "status": "confirmed"}
+                for ticket_id in ids])
+            db.session.execute(update(Workshop).where(Workshop.id == bench["workshops"]["bulk"])
+                               .values(seats_taken=Workshop.seats_taken + size))
+            db.session.commit()
+
+
+def fill_to(app, bench: dict, total: int):
+    """Bring the bench event to ``total`` tickets."""
+    missing = total - count_tickets(app, bench["event"])
+    if missing > 0:
+        add_tickets(app, bench, missing)
+
+
+# Measurements ------------------------------------------------------------------------
+
+def registration_body(bench: dict) -> bytes:
+    return json.dumps({"workshops": [bench["workshops"]["main"]], "party": 1}).encode()
+
+
+def best_of(runs: list[dict]) -> dict:
+    best = max(runs, key=lambda run: run["per_second"])
+    return dict(best, runs_per_second=[run["per_second"] for run in runs])
+
+
+def compare(app_server: Server, base_server: Server, app_request: dict, base_request: dict,
+            opts) -> dict:
+    """The app and its baseline under the same load, alternating; the best run of each."""
+    app_runs, base_runs = [], []
+    for _ in range(opts.repeat):
+        app_runs.append(client.load(app_server.url, clients=opts.clients,
+                                    duration=opts.duration, **app_request))
+        base_runs.append(client.load(base_server.url, clients=opts.clients,
+                                     duration=opts.duration, **base_request))
+    app_best, base_best = best_of(app_runs), best_of(base_runs)
+    ratio = (app_best["per_second"] / base_best["per_second"]) if base_best["per_second"] else None
+    return {"clients": opts.clients, "app": app_best, "baseline": base_best,
+            "ratio": round(ratio, 3) if ratio is not None else None}
+
+
+def growth(app, server: Server, bench: dict, opts) -> dict:
+    """Registration latency (one client, idle server) with 100 then 100,000 existing tickets."""
+    request = dict(body=registration_body(bench), headers=JSON_HEADERS, expect=201,
+                   count=opts.growth_count)
+    path = "/api/v1/events/bench/tickets"
+    fill_to(app, bench, GROWTH_SMALL)
+    small = client.sequential(server.url, "POST", path, **request)
+    began = time.perf_counter()
+    fill_to(app, bench, GROWTH_LARGE)
+    filled_in = time.perf_counter() - began
+    large = client.sequential(server.url, "POST", path, **request)
+    ratio = large["p50_ms"] / small["p50_ms"] if small["p50_ms"] else None
+    return {f"with_{GROWTH_SMALL}": small, f"with_{GROWTH_LARGE}": large,
+            "ratio_p50": round(ratio, 3) if ratio else None,
+            "bulk_insert_seconds": round(filled_in, 1)}
+
+
+def write_page_template(html: str, directory: Path):
+    """The baseline's template: the event page's own HTML, with one variable in it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    body = "{% raw %}" + html.replace("{% endraw %}", "") + "{% endraw %}"
+    body = body.replace("<title>", "<title>{% endraw %}{{ title }}{% raw %} · ", 1)
+    (directory / "page.html").write_text(body)
+
+
+def http_get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode()
+
+
+def memory(app_server: Server, base_server: Server | None) -> dict:
+    app_rss = app_server.worker_rss_kib()
+    result = {"app_workers_kib": app_rss, "app_worker_max_mib": round(max(app_rss) / 1024, 1)}
+    if base_server is not None:
+        base_rss = base_server.worker_rss_kib()
+        result["baseline_workers_kib"] = base_rss
+        result["baseline_worker_max_mib"] = round(max(base_rss) / 1024, 1)
+    return result
+
+
+def kit_render(app) -> dict:
+    """The demo kit: services/kits.py's render against bare WeasyPrint on the same HTML."""
+    try:
+        from cryptoparty.services import kits
+    except ImportError as error:
+        raise Skip(f"services/kits.py is not there yet ({error})") from None
+    from weasyprint import HTML
+
+    now = utcnow()
+    with app.app_context(), app.test_request_context():
+        job = kits.demo_kit_job(public_url="http://127.0.0.1:5000", now=now)
+        began = time.perf_counter()
+        html = kits.render_html(job)
+        html_seconds = time.perf_counter() - began
+        app_times, bare_times, pages = [], [], None
+        for _ in range(2):  # alternate; the first bare render also pays the cold start
+            began = time.perf_counter()
+            HTML(string=html, base_url=str(kits.STATIC_DIR) + "/").write_pdf()
+            bare_times.append(time.perf_counter() - began)
+            began = time.perf_counter()
+            pdf = kits.render_pdf(job, html)
+            app_times.append(time.perf_counter() - began)
+        try:
+            from pypdf import PdfReader
+            import io
+
+            pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        except ImportError:
+            pass
+    app_best, bare_best = min(app_times), min(bare_times)
+    return {"pages": pages, "pdf_bytes": len(pdf), "html_seconds": round(html_seconds, 3),
+            "app_seconds": round(app_best, 2), "bare_weasyprint_seconds": round(bare_best, 2),
+            "ratio": round(app_best / bare_best, 3)}
+
+
+def kit_download(server: Server) -> dict:
+    """GET /events/cryptoparty/kit.pdf as the demo organizer: first (rendered), then cached."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    page = session.get(server.url + "/login", timeout=30)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text).group(1)
+    done = session.post(server.url + "/login", timeout=30, allow_redirects=False,
+                        data={"csrf_token": token, "login": "demo",
+                              "password": "demo-cryptoparty"})
+    if done.status_code != 302:
+        raise RuntimeError(f"demo organizer login answered {done.status_code}")
+    url = server.url + "/events/cryptoparty/kit.pdf"
+    began = time.perf_counter()
+    first = session.get(url, timeout=300)
+    first_seconds = time.perf_counter() - began
+    if first.status_code == 404:
+        raise Skip("GET /events/cryptoparty/kit.pdf answers 404: the kit route is not there yet")
+    if first.status_code != 200 or not first.content.startswith(b"%PDF"):
+        raise RuntimeError(f"kit.pdf answered {first.status_code} {first.content[:40]!r}")
+    cached = []
+    for _ in range(5):
+        began = time.perf_counter()
+        again = session.get(url, timeout=60)
+        cached.append(time.perf_counter() - began)
+        if again.content != first.content:
+            raise RuntimeError("the cached kit differs from the first download")
+    return {"first_download_seconds": round(first_seconds, 2),
+            "cached_download_ms": round(statistics.median(cached) * 1000, 1),
+            "pdf_bytes": len(first.content)}
+
+
+def sign_announcement(app) -> dict:
+    """Clearsign the demo event's announcement with the organization's key (issue 4)."""
+    try:
+        from cryptoparty.keyring import get_keyring, passphrase
+        from cryptoparty.services import announcements, keys
+    except ImportError as error:
+        raise Skip(f"announcement signing is not there yet ({error})") from None
+    from sqlalchemy import select
+
+    from cryptoparty.extensions import db
+    from cryptoparty.models import Event
+
+    with app.app_context(), app.test_request_context():
+        event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))
+        if keys.current_key(event.organization) is None:
+            raise Skip("the demo organization has no OpenPGP key (flask demo made none)")
+        keyring = get_keyring(app)
+        times = []
+        for _ in range(5):
+            began = time.perf_counter()
+            announcements.sign(event, keyring, public_url="http://127.0.0.1:5000",
+                               now=utcnow(), passphrase=passphrase(app))
+            times.append(time.perf_counter() - began)
+    return {"signatures": len(times), "median_ms": round(statistics.median(times) * 1000, 1),
+            "max_ms": round(max(times) * 1000, 1)}
+
+
+# Backends -----------------------------------------------------------------------------
+
+def bench_backend(name: str, database_url: str, workdir: Path, opts, full: bool) -> dict:
+    """Registrations (and on the main backend, everything else) on one database."""
+    results: dict = {"database": name}
+    instance = workdir / name
+    instance.mkdir()
+    env = app_env(instance, database_url)
+    flask(env, "init-db")
+    flask(env, "demo")
+    app = make_app(env)
+    bench = prepare_bench_event(app)
+    fill_to(app, bench, GROWTH_SMALL)
+
+    base_env = dict(env, BASELINE_DATABASE_URL=database_url,
+                    BASELINE_TEMPLATE_DIR=str(workdir / f"{name}-templates"))
+    with environment(base_env):
+        from bench import baseline_app
+        baseline_app.create_tables()
+
+    with Server(APP, env, workdir / f"{name}-app.log") as app_server:
+        write_page_template(http_get(app_server.url + EVENT_PAGE), workdir / f"{name}-templates")
+        with Server(BASELINE, base_env, workdir / f"{name}-baseline.log",
+                    ready_path="/page") as base_server:
+            with measured(results, "registration"):
+                results["registration"] = compare(
+                    app_server, base_server,
+                    dict(method="POST", path="/api/v1/events/bench/tickets",
+                         body=registration_body(bench), headers=JSON_HEADERS, expect=201),
+                    dict(method="POST", path="/rows", body=b'{"party": 1}',
+                         headers=JSON_HEADERS, expect=201), opts)
+            if full:
+                with measured(results, "event_page"):
+                    results["event_page"] = compare(
+                        app_server, base_server, dict(method="GET", path=EVENT_PAGE),
+                        dict(method="GET", path="/page"), opts)
+                with measured(results, "event_page_weight"):
+                    results["event_page_weight"] = page_weight.measure(
+                        app_server.url + EVENT_PAGE + "?lang=fr")
+                with measured(results, "kit_download"):
+                    results["kit_download"] = kit_download(app_server)
+            if not opts.quick:
+                with measured(results, "growth"):
+                    results["growth"] = growth(app, app_server, bench, opts)
+            with measured(results, "worker_memory"):
+                results["worker_memory"] = memory(app_server, base_server)
+    if full:
+        with measured(results, "kit_render"):
+            results["kit_render"] = kit_render(app)
+        with measured(results, "sign_announcement"):
+            results["sign_announcement"] = sign_announcement(app)
+    subprocess.run(["gpgconf", "--homedir", str(instance / "gnupg"), "--kill", "all"],
+                   capture_output=True, check=False)
+    return results
+
+
+def postgres_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def postgres_database():
+    """A dedicated database for this run, dropped at the end."""
+    import psycopg
+
+    name = f"cryptoparty_bench_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def aims(results: dict) -> dict:
+    """Each aim of issue 9 with the figure it is judged on and whether it is met."""
+    def figure(*path):
+        value = results
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return value
+
+    checks = {
+        "registration_ratio_sqlite >= 0.6": (figure("sqlite", "registration", "ratio"),
+                                             lambda v: v >= AIMS["registration_ratio"]),
+        "registration_ratio_postgresql >= 0.6": (figure("postgresql", "registration", "ratio"),
+                                                 lambda v: v >= AIMS["registration_ratio"]),
+        "event_page_ratio >= 0.6": (figure("sqlite", "event_page", "ratio"),
+                                    lambda v: v >= AIMS["page_ratio"]),
+        "event_page_bytes_before_fonts < 40000": (
+            figure("sqlite", "event_page_weight", "bytes_before_fonts"),
+            lambda v: v < AIMS["page_bytes_before_fonts"]),
+        "event_page_requests < 10": (figure("sqlite", "event_page_weight", "requests"),
+                                     lambda v: v < AIMS["page_requests"]),
+        "growth_sqlite < 1.5": (figure("sqlite", "growth", "ratio_p50"),
+                                lambda v: v < AIMS["growth"]),
+        "growth_postgresql < 1.5": (figure("postgresql", "growth", "ratio_p50"),
+                                    lambda v: v < AIMS["growth"]),
+    }
+    return {name: {"value": value, "met": None if value is None else bool(test(value))}
+            for name, (value, test) in checks.items()}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs, no growth figure")
+    parser.add_argument("--duration", type=float, default=None, help="seconds per load run")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=2, help="alternated runs per figure")
+    parser.add_argument("--growth-count", type=int, default=200)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--output", help="also write the JSON to this file")
+    opts = parser.parse_args(argv)
+    if opts.duration is None:
+        opts.duration = 2.0 if opts.quick else 5.0
+    if opts.quick:
+        opts.repeat = 1
+    return opts
+
+
+def main(argv=None) -> int:
+    opts = parse_args(argv)
+    started = time.perf_counter()
+    results: dict = {
+        "about": {
+            "when": utcnow().isoformat(timespec="seconds") + "Z",
+            "python": platform.python_version(), "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(v, 2) for v in os.getloadavg()],
+            "gunicorn": "gunicorn.conf.py (workers and threads from its defaults)",
+            "clients": opts.clients, "seconds_per_run": opts.duration, "runs": opts.repeat,
+        },
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="cpbench"))
+    try:
+        with measured(results, "sqlite"):
+            results["sqlite"] = bench_backend(
+                "sqlite", f"sqlite:///{workdir / 'bench.sqlite3'}", workdir, opts, full=True)
+        if opts.no_postgres:
+            results["postgresql"] = {"skipped": "--no-postgres"}
+        elif not postgres_answers():
+            results["postgresql"] = {"skipped": "PostgreSQL does not answer on 127.0.0.1:5432"}
+        else:
+            with measured(results, "postgresql"), postgres_database() as url:
+                results["postgresql"] = bench_backend("postgresql", url, workdir, opts,
+                                                      full=False)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    results["aims"] = aims(results)
+    results["about"]["seconds"] = round(time.perf_counter() - started, 1)
+    text = json.dumps(results, indent=2, ensure_ascii=False)
+    print(text)
+    if opts.output:
+        Path(opts.output).write_text(text + "\n")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The load generator: N threads, each with its own keep-alive connection, for a bounded time."""
+
+import http.client
+import statistics
+import threading
+import time
+from collections import Counter
+from urllib.parse import urlsplit
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (nearest rank)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def load(base_url: str, method: str, path: str, *, body: bytes | None = None,
+         headers: dict | None = None, expect: int = 200, clients: int = 16,
+         duration: float = 5.0, warmup: float = 1.0, warm_requests: int = 3,
+         warmup_deadline: float = 60.0, max_requests: int = 100_000) -> dict:
+    """Fire requests from ``clients`` threads; count those that end within ``duration`` seconds.
+
+    The measured window opens after ``warmup`` seconds once every client has
+    had ``warm_requests`` answers (a worker's first requests compile
+    templates and fill caches), or after ``warmup_deadline`` seconds. Only
+    answers with the ``expect`` status count; the others are reported in
+    ``errors``. Bounded by time and by ``max_requests``.
+    """
+    parts = urlsplit(base_url)
+    headers = dict(headers or {})
+    done: list[tuple[float, float, object]] = []  # (end, latency, status or error name)
+    warm = [0] * clients
+    lock = threading.Lock()
+    stop = threading.Event()
+    started = threading.Barrier(clients + 1)
+
+    def connect():
+        return http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+
+    def worker(index):
+        connection = connect()
+        mine = []
+        started.wait()
+        while not stop.is_set() and len(mine) < max_requests // clients:
+            began = time.perf_counter()
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                outcome = response.status
+            except (OSError, http.client.HTTPException) as error:
+                outcome = type(error).__name__
+                response = None
+            ended = time.perf_counter()
+            mine.append((ended, ended - began, outcome))
+            warm[index] += 1
+            if response is None or response.will_close:
+                connection.close()
+                connection = connect()
+        connection.close()
+        with lock:
+            done.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    warm_from = time.perf_counter()
+    while time.perf_counter() - warm_from < warmup_deadline and (
+            time.perf_counter() - warm_from < warmup or min(warm) < warm_requests):
+        time.sleep(0.05)
+    window_start = time.perf_counter()
+    window_end = window_start + duration
+    while time.perf_counter() < window_end and any(t.is_alive() for t in threads):
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=180)
+    window_end = min(window_end, time.perf_counter())
+    inside = [(latency, outcome) for ended, latency, outcome in done
+              if window_start <= ended <= window_end]
+    latencies = [latency for latency, outcome in inside if outcome == expect]
+    errors = Counter(str(outcome) for _latency, outcome in inside if outcome != expect)
+    elapsed = window_end - window_start
+    return {
+        "requests": len(latencies),
+        "per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "errors": dict(errors),
+    }
+
+
+def sequential(base_url: str, method: str, path: str, *, body: bytes | None = None,
+               headers: dict | None = None, expect: int = 200, count: int = 200,
+               warmup: int = 20) -> dict:
+    """One client, one request at a time: the latency of a request on an idle server."""
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    latencies, errors = [], Counter()
+    for index in range(warmup + count):
+        began = time.perf_counter()
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - began
+        if response.will_close:
+            connection.close()
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        if index < warmup:
+            continue
+        if response.status == expect:
+            latencies.append(elapsed)
+        else:
+            errors[str(response.status)] += 1
+    connection.close()
+    return {
+        "requests": len(latencies),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2) if latencies else None,
+        "errors": dict(errors),
+    }
