@@ -1,7 +1,9 @@
 """gunicorn configuration for `make serve`.
 
-The access log never holds an address, a user agent or a referrer; see
-cryptoparty/logging.py for how ticket codes and volunteer tokens are masked.
+The access log never holds an address, a user agent or a referrer (the format
+below names none of them); cryptoparty/logging.py masks ticket codes, volunteer
+tokens and any client address gunicorn itself writes ("Invalid request from
+ip=..."). tests/privacy/test_no_trace.py runs this file under load.
 """
 
 import multiprocessing

@@ -20,13 +20,31 @@ MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "flask.app",
                   "sqlalchemy.engine")
 
 
+# Client addresses, which servers put in their own messages (werkzeug's request
+# line, gunicorn's "Invalid request from ip=..."): IPv4, and IPv6 written with
+# "::" or with at least four groups (a time such as 12:30:45 has three).
+_ADDRESS = re.compile(
+    r"(?<![\w.:])(?:"
+    r"(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\w)"  # IPv4, maybe followed by :port
+    r"|(?:(?:[0-9a-f]{1,4}:){3,7}[0-9a-f]{1,4}"
+    r"|(?:[0-9a-f]{1,4}:){1,7}:(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?"
+    r"|::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*))(?!\w|[.:]\w)"
+    r")", re.IGNORECASE)
+ADDRESS_MASK = "[address]"
+
+
 def mask_secrets(text: str) -> str:
     """``/tickets/7KQ2-M9XD-...`` → ``/tickets/…`` (and the same for ``/volunteers/``)."""
     return _SECRET_SEGMENT.sub(r"\1" + MASK, text)
 
 
+def mask_addresses(text: str) -> str:
+    """``10.1.2.3 - - "GET /"`` → ``[address] - - "GET /"`` (IPv4 and IPv6)."""
+    return _ADDRESS.sub(ADDRESS_MASK, text)
+
+
 class MaskSecretsFilter(logging.Filter):
-    """A logging filter that masks secrets in the message and its arguments."""
+    """A logging filter that masks secrets and client addresses in the message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -35,7 +53,7 @@ class MaskSecretsFilter(logging.Filter):
         except (TypeError, ValueError):
             message = None
         if message is not None:
-            masked = mask_secrets(message)
+            masked = mask_addresses(mask_secrets(message))
             if masked != message:
                 record.msg, record.args = masked, ()
         return True
