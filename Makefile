@@ -35,6 +35,7 @@ run: demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 serve: db
+	$(FLASK) purge
 	$(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
 
 test: translations

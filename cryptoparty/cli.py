@@ -15,6 +15,8 @@ def init_app(app):
     """Register the commands."""
     for command in (init_db, demo, create_organizer):
         app.cli.add_command(command)
+    from cryptoparty.retention_cli import purge
+    app.cli.add_command(purge)
     from cryptoparty import openpgp_cli
     for command in (openpgp_cli.generate_key, openpgp_cli.sign):
         app.cli.add_command(command)

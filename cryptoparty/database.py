@@ -49,9 +49,16 @@ def atomic():
     """Run the block as one write transaction: committed at the end, rolled back on error.
 
     Services wrap every write in this, so a domain error raised half-way
-    leaves nothing behind.
+    leaves nothing behind. Inside another ``atomic()`` block it joins that
+    transaction through a savepoint (an error undoes this block only, and the
+    outer block commits everything at its end), so that a service such as the
+    purge can call other services and still write in one transaction.
     """
     session = db.session
+    if _write_lock_wanted.get():
+        with session.begin_nested():
+            yield session
+        return
     # End any read transaction the view opened, so the write starts fresh.
     session.commit()
     token = _write_lock_wanted.set(True)

@@ -30,6 +30,12 @@ def event(slug):
     """An event's program, grouped by session."""
     event = event_service.get_public_event(slug)
     g.organization_locale = event.organization.default_locale
+    if event.status == "archived":
+        # Its tickets are gone (or going): only the aggregated figures remain.
+        from cryptoparty.services.figures import event_figures
+
+        return render_template("public/archived.html", event=event,
+                               report=event_figures(event, utcnow()))
     return render_template("public/event.html", event=event, now=utcnow())
 
 

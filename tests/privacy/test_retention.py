@@ -1,0 +1,133 @@
+"""The purge, with an injected clock: exactly the tickets and contacts of due events go."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from cryptoparty.extensions import db
+from cryptoparty.models import Event, EventFigures, Ticket, TicketChoice, Volunteer
+from cryptoparty.services import registration, retention, volunteers
+
+
+def _count(model, **where):
+    return db.session.scalar(select(func.count()).select_from(model).filter_by(**where))
+
+
+def _choices_of(event_id):
+    return db.session.scalar(select(func.count(TicketChoice.id)).join(Ticket)
+                             .where(Ticket.event_id == event_id))
+
+
+@pytest.fixture
+def two_events(app, make_event, make_org, now):
+    """Event ``soon`` (ends in 10 days, kept 7 days) and ``later`` (ends in 40 days)."""
+    org = make_org()
+    soon = make_event(organization=org, slug="soon", retention_days=7)
+    later = make_event(organization=org, slug="later", starts_in=timedelta(days=40),
+                       retention_days=7)
+    for event in (soon, later):
+        first, second = event.sessions
+        for party in (1, 2, 3):
+            registration.register(event, [first.workshops[0].id, second.workshops[0].id],
+                                  party, now=now)
+        volunteer, _token = volunteers.sign_up(event, pseudonym=f"Ada-{event.slug}", now=now)
+        volunteer.contact_ciphertext = "-----BEGIN PGP MESSAGE-----\nsecret\n"
+        volunteer.contact_fingerprint = "F" * 40
+        db.session.commit()
+    ticket = db.session.scalars(select(Ticket).filter_by(event_id=soon.id)).first()
+    registration.check_in(ticket)
+    registration.add_walk_ins(soon, 4)
+    return soon, later
+
+
+def test_nothing_is_purged_before_the_retention_period_ends(two_events):
+    soon, _later = two_events
+    just_before = soon.ends_at + timedelta(days=7) - timedelta(seconds=1)
+    report = retention.purge(just_before)
+    assert report.events == []
+    assert _count(Ticket) == 6 and _count(TicketChoice) == 12
+    assert db.session.get(Event, soon.id).status == "published"
+
+
+def test_the_purge_removes_what_it_must_and_keeps_the_figures(app, two_events):
+    soon, later = two_events
+    soon_id, later_id = soon.id, later.id
+    due = soon.ends_at + timedelta(days=7)
+
+    report = retention.purge(due)
+
+    assert [e.slug for e in report.events] == ["soon"]
+    assert report.events[0].tickets == 3 and report.events[0].choices == 6
+    assert report.events[0].volunteer_contacts == 1 and report.events[0].archived
+    assert _count(Ticket, event_id=soon_id) == 0 and _choices_of(soon_id) == 0
+    contact = db.session.scalar(select(Volunteer.contact_ciphertext).filter_by(event_id=soon_id))
+    assert contact is None
+    # The pseudonym stays, for the archived program.
+    assert db.session.scalar(select(Volunteer.pseudonym).filter_by(event_id=soon_id)) == "Ada-soon"
+    assert db.session.get(Event, soon_id).status == "archived"
+    figures = db.session.get(EventFigures, soon_id)
+    assert (figures.registered, figures.checked_in, figures.walk_ins) == (6, 1, 4)
+    assert figures.purged_on == due.date()
+
+    # The other event is untouched.
+    assert _count(Ticket, event_id=later_id) == 3 and _choices_of(later_id) == 6
+    assert db.session.scalar(select(Volunteer.contact_ciphertext)
+                             .filter_by(event_id=later_id)) is not None
+    assert db.session.get(Event, later_id).status == "published"
+    assert db.session.get(EventFigures, later_id) is None
+
+
+def test_the_purge_is_idempotent(app, two_events):
+    soon, _later = two_events
+    due = soon.ends_at + timedelta(days=7)
+    retention.purge(due)
+    again = retention.purge(due + timedelta(days=1))
+    assert again.events == []
+    figures = db.session.get(EventFigures, soon.id)
+    assert (figures.registered, figures.checked_in, figures.walk_ins) == (6, 1, 4)
+    assert figures.purged_on == due.date()  # the first snapshot, not a second one of zeros
+
+
+def test_an_event_is_purged_in_one_transaction(app, two_events, monkeypatch):
+    soon, _later = two_events
+
+    def broken(event, now):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(volunteers, "purge_volunteer_contacts", broken)
+    with pytest.raises(RuntimeError):
+        retention.purge(soon.ends_at + timedelta(days=7))
+    db.session.rollback()
+    assert _count(Ticket, event_id=soon.id) == 3
+    assert db.session.get(Event, soon.id).status == "published"
+    assert db.session.get(EventFigures, soon.id).registered is None  # no snapshot either
+
+
+def test_the_archived_page_shows_figures_only(app, client, two_events):
+    soon, _later = two_events
+    retention.purge(soon.ends_at + timedelta(days=7))
+    page = client.get("/events/soon/?lang=en")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "only these figures remain" in text
+    assert "/events/soon/register" not in text and "seats left" not in text
+    assert "<dd>6</dd>" in text and "<dd>5</dd>" in text  # registered, came (1 + 4 walk-ins)
+    assert 'name="party"' not in client.get("/events/soon/register").get_data(as_text=True)
+    workshop = soon.sessions[0].workshops[0].id
+    refused = client.post("/api/v1/events/soon/tickets", json={"workshops": [workshop]})
+    assert 400 <= refused.status_code < 500
+
+
+def test_purge_command_takes_an_iso_date(app, two_events):
+    soon, _later = two_events
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["purge", "--now", "2000-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "0 event(s)" in result.output
+    due = (soon.ends_at + timedelta(days=8)).date().isoformat()
+    result = runner.invoke(args=["purge", "--now", due])
+    assert result.exit_code == 0, result.output
+    assert "soon: 3 ticket(s)" in result.output
+    assert _count(Ticket, event_id=soon.id) == 0
+    assert runner.invoke(args=["purge", "--now", "yesterday"]).exit_code != 0
