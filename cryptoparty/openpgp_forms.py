@@ -36,7 +36,8 @@ class RevokeKeyForm(FlaskForm):
     fingerprint = HiddenField(validators=[DataRequired()])
     reason = SelectField(_l("Reason"), choices=REVOCATION_CHOICES, default="superseded")
     confirm = BooleanField(_l("Yes, revoke this key: it can never be used again"),
-                           validators=[DataRequired(message=_l("Tick the box to confirm the revocation."))])
+                           validators=[DataRequired(
+                               message=_l("Tick the box to confirm the revocation."))])
 
 
 class AnnouncementTextForm(FlaskForm):
