@@ -20,6 +20,8 @@ def init_app(app):
     from cryptoparty import openpgp_cli
     for command in (openpgp_cli.generate_key, openpgp_cli.sign):
         app.cli.add_command(command)
+    from cryptoparty.kits_cli import kit
+    app.cli.add_command(kit)
 
 
 def _now():

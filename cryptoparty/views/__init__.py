@@ -38,4 +38,7 @@ def register_blueprints(app):
     from cryptoparty.views import openpgp
     app.register_blueprint(openpgp.bp)
     app.register_blueprint(openpgp.manage_bp)
+    from cryptoparty.views import catalogue, kits
+    app.register_blueprint(catalogue.bp)
+    app.register_blueprint(kits.bp)
     errors.init_app(app)
