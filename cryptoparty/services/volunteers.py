@@ -556,6 +556,14 @@ def assign_volunteer(volunteer: Volunteer, workshop_id: int, *, now: datetime) -
     return _new_claim(volunteer, workshop, "confirmed", now)
 
 
+def confirmed_workshop(volunteer: Volunteer, workshop_id: int) -> Workshop:
+    """A workshop the volunteer is confirmed on (to download its kit), or ``WorkshopNotFound``."""
+    for claim in volunteer.claims:
+        if claim.workshop_id == workshop_id and claim.status == "confirmed":
+            return claim.workshop
+    raise WorkshopNotFound()
+
+
 def volunteer_can_check_in(volunteer: Volunteer, event: Event) -> bool:
     """Whether the volunteer may check attendees of the event in: a confirmed facilitator."""
     return (volunteer.event_id == event.id and event.status == "published"
@@ -711,7 +719,8 @@ def purge_volunteer_contacts(event: Event, now: datetime) -> int:
         result = db.session.execute(
             update(Volunteer)
             .where(Volunteer.event_id == event.id,
-                   (Volunteer.contact_ciphertext.is_not(None)) | (Volunteer.public_key.is_not(None)))
+                   Volunteer.contact_ciphertext.is_not(None)
+                   | Volunteer.public_key.is_not(None))
             .values(contact_ciphertext=None, contact_fingerprint=None, public_key=None,
                     public_key_fingerprint=None)
             .execution_options(synchronize_session=False))

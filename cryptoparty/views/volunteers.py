@@ -243,6 +243,30 @@ def check_in(token):
     return _back(token)
 
 
+@bp.get("/volunteers/<token>/workshops/<int:workshop_id>/kit.pdf")
+@token_rate_limit
+def workshop_kit(token, workshop_id):
+    """The printable kit of a workshop the volunteer is confirmed on."""
+    from flask import send_file
+    from flask_babel import get_locale
+
+    from cryptoparty.services import kits
+
+    volunteer = service.get_volunteer_by_token(token)
+    workshop = service.confirmed_workshop(volunteer, workshop_id)
+    locale = str(get_locale() or "")
+    if locale not in kits.LANGUAGES:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    job = kits.workshop_kit_job(volunteer.event, workshop, locale=locale,
+                                public_url=url_for("public.index", lang=None,
+                                                   _external=True).rstrip("/"),
+                                now=utcnow())
+    response = send_file(kits.pdf_file(job), mimetype="application/pdf",
+                         download_name=job.filename, max_age=0)
+    response.cache_control.private = True
+    return response
+
+
 # The organizer's side ------------------------------------------------------
 
 @manage_bp.before_request

@@ -151,7 +151,8 @@ def test_invalid_key_block_is_refused(app, volunteer_event, now, block, reason):
 def test_secret_key_block_is_refused(app, volunteer_event, now, volunteer_key):
     with pytest.raises(service.InvalidPublicKey) as error:
         sign_up(app, volunteer_event, now, public_key=_secret_block(volunteer_key))
-    assert "secret" in str(error.value.describe())
+    with app.test_request_context("/?lang=en"):
+        assert "this is a secret key" in error.value.describe()
     assert count(Volunteer) == 0
 
 

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from cryptoparty.extensions import db
-from cryptoparty.keyring import get_keyring
 from cryptoparty.models import Claim, Proposal, Ticket, Volunteer, Workshop
 from cryptoparty.services import volunteers as service
 from conftest import login
@@ -442,3 +441,18 @@ def test_back_office_forms_carry_the_volunteer_settings(organizer_client, keyed_
     tor = workshop(keyed_org_event, "tor-browser")
     html = page(organizer_client, f"/manage/workshops/{tor.id}/edit?lang=en")[1]
     assert 'name="allow_cofacilitators"' in html
+
+
+def test_confirmed_volunteer_downloads_the_kit_of_their_workshop_only(client, volunteer_event,
+                                                                     now):
+    zoe = signed_up(client)
+    volunteer = service.get_volunteer_by_token(zoe)
+    tails, signal = workshop(volunteer_event, "tails"), workshop(volunteer_event, "signal")
+    service.claim_workshop(volunteer, signal.id, now=now)  # proposed only
+    service.assign_volunteer(volunteer, tails.id, now=now)
+    assert "Printable kit (PDF)" in page(client, f"/volunteers/{zoe}?lang=en")[1]
+    response = client.get(f"/volunteers/{zoe}/workshops/{tails.id}/kit.pdf")
+    assert response.status_code == 200
+    assert response.data.startswith(b"%PDF")
+    assert client.get(f"/volunteers/{zoe}/workshops/{signal.id}/kit.pdf").status_code == 404
+    assert client.get(f"/volunteers/{'A' * 32}/workshops/{tails.id}/kit.pdf").status_code == 404
