@@ -35,6 +35,11 @@ class KeyUploadForm(FlaskForm):
 class RevokeKeyForm(FlaskForm):
     fingerprint = HiddenField(validators=[DataRequired()])
     reason = SelectField(_l("Reason"), choices=REVOCATION_CHOICES, default="superseded")
+    certificate = TextAreaField(
+        _l("Revocation certificate, or the revoked public key"), validators=[Optional()],
+        description=_l("For a key whose secret part is not on this server: revoke it on your "
+                       "own machine (gpg --gen-revoke), then paste the result here."),
+        render_kw={"rows": 5, "spellcheck": "false"})
     confirm = BooleanField(_l("Yes, revoke this key: it can never be used again"),
                            validators=[DataRequired(
                                message=_l("Tick the box to confirm the revocation."))])

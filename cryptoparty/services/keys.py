@@ -157,6 +157,21 @@ def revoke_key(organization: Organization, keyring: openpgp.Keyring, fingerprint
     return key
 
 
+def import_revocation(organization: Organization, keyring: openpgp.Keyring, fingerprint: str,
+                      armored, *, now: datetime) -> OrganizationKey:
+    """Record a revocation made offline (a certificate, or the revoked public key)."""
+    key = key_of(organization, fingerprint)
+    if key.revoked_at is not None:
+        raise KeyAlreadyRevoked()
+    keyring.import_revocation(key.fingerprint, armored)
+    with atomic():
+        key.revoked_at = now
+        if key.is_current:
+            key.is_current = False
+            organization.key_fingerprint = None
+    return key
+
+
 def published_keys(organization: Organization) -> list[OrganizationKey]:
     """The keys published for the organization, in the order they are served."""
     return keys_of(organization)

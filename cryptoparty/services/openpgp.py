@@ -1022,6 +1022,35 @@ class Keyring:
             raise RevocationFailed(reason=N_("GnuPG refused"), detail=detail)
         return certificate
 
+    def import_revocation(self, fingerprint: str, armored: str | bytes) -> None:
+        """Import a revocation made elsewhere for the key ``fingerprint`` of this keyring.
+
+        ``armored`` is a revocation certificate, or the revoked public key as
+        ``gpg --armor --export`` gives it after ``gpg --gen-revoke`` (or
+        ``--quick-revoke-uid``...) on the machine that holds the secret key. It is
+        checked in a throwaway home first: it must revoke this very key and bring
+        no other key. Raises KeyNotFound, KeyTooLarge, RevocationFailed.
+        """
+        fpr = normalize_fingerprint(fingerprint)
+        data = _as_bytes(armored, MAX_KEY_BYTES, KeyTooLarge)
+        with self._locked():
+            if self._info(fpr).revoked:
+                raise RevocationFailed(reason=N_("it is already revoked"))
+            current = self._run(["--export", "--export-options", "export-minimal", fpr])
+            with self._scratch() as (home, gpg):
+                gpg.import_keys(current.stdout)
+                gpg.import_keys(data)
+                listed = [k["fingerprint"] for k in self._listing(gpg)]
+                if listed != [fpr] or self._listing(gpg, secret=True):
+                    raise RevocationFailed(reason=N_("it does not hold a revocation of this key "
+                                                     "alone"))
+                if not self._info(fpr, gpg).revoked:
+                    raise RevocationFailed(reason=N_("it does not revoke this key"))
+            result = self._gpg.import_keys(data)
+            if not self._info(fpr).revoked:
+                raise RevocationFailed(reason=N_("GnuPG did not accept the certificate"),
+                                       detail=_gpg_words(result.stderr))
+
     def _stored_revocation(self, fpr: str) -> str:
         path = os.path.join(self.home, "openpgp-revocs.d", f"{fpr}.rev")
         try:

@@ -281,8 +281,13 @@ def revoke(slug):
         flash(_("Tick the box to confirm the revocation."), "error")
         return redirect(url_for("manage_openpgp.key", slug=slug))
     try:
-        key_service.revoke_key(organization, _keyring(), form.fingerprint.data, now=utcnow(),
-                               reason=form.reason.data, passphrase=passphrase(current_app))
+        if form.certificate.data and form.certificate.data.strip():
+            key_service.import_revocation(organization, _keyring(), form.fingerprint.data,
+                                          form.certificate.data, now=utcnow())
+        else:
+            key_service.revoke_key(organization, _keyring(), form.fingerprint.data,
+                                   now=utcnow(), reason=form.reason.data,
+                                   passphrase=passphrase(current_app))
     except (DomainError, openpgp.OpenPGPError) as error:
         flash(_error_message(error), "error")
         return redirect(url_for("manage_openpgp.key", slug=slug))

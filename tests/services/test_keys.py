@@ -13,7 +13,7 @@ from cryptoparty.keyring import get_keyring
 from cryptoparty.models import OrganizationKey
 from cryptoparty.services import keys
 from cryptoparty.services.openpgp import (
-    KeyTooLarge, NotAKey, NotASecretKey, WrongPassphrase, wkd_hash,
+    KeyTooLarge, NotAKey, NotASecretKey, RevocationFailed, WrongPassphrase, wkd_hash,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="needs GnuPG")
@@ -162,3 +162,25 @@ def test_default_email_is_on_the_sites_domain():
         "annonces@cryptoparty.example.net"
     assert keys.default_email("http://127.0.0.1:5000") == "annonces@example.org"
     assert keys.default_email("http://localhost:5000") == "annonces@example.org"
+
+
+def test_a_key_signed_offline_is_revoked_offline_then_imported(make_org, keyring, now):
+    org = make_org()
+    with outside_keyring() as own, outside_keyring() as stranger:
+        fpr = own.generate_key(ORG_NAME, ORG_EMAIL)
+        other = stranger.generate_key("Quelqu'un", "quelquun@example.org")
+        keys.register_public_key(org, keyring, own.export_public_key(fpr), now=now)
+        # The server holds no secret key to make a revocation with.
+        with pytest.raises(RevocationFailed):
+            keys.revoke_key(org, keyring, fpr, now=now)
+        # Somebody else's revocation does not revoke this key.
+        with pytest.raises(RevocationFailed):
+            keys.import_revocation(org, keyring, fpr, stranger.revoke_key(other), now=now)
+        assert keys.current_key(org).revoked_at is None
+        assert not keyring.key_info(fpr).revoked
+        assert other not in keyring.fingerprints()
+
+        certificate = own.revoke_key(fpr, reason="compromised")
+    key = keys.import_revocation(org, keyring, fpr, certificate, now=now)
+    assert key.revoked_at == now and org.key_fingerprint is None
+    assert keyring.key_info(fpr).revoked
