@@ -1,7 +1,9 @@
 """The registration form, the ticket pages, check-in at the door, logs and rate limits."""
 
 import logging
+import os
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -308,10 +310,42 @@ def test_logs_never_hold_a_code(client, make_event, caplog, app):
 
 # Rate limits ----------------------------------------------------------------
 
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+@pytest.fixture(params=[
+    pytest.param("memory://", id="memory"),
+    pytest.param(TEST_REDIS_URL or "redis://", id="redis", marks=[
+        pytest.mark.redis,
+        pytest.mark.skipif(not TEST_REDIS_URL, reason="Redis not configured: set TEST_REDIS_URL "
+                                                      "(e.g. redis://127.0.0.1:6379/15)")]),
+])
+def limiter_storage(request):
+    """Where Flask-Limiter counts: memory, or Redis when TEST_REDIS_URL is set.
+
+    Redis outlives the test: the counters of this run carry their own key
+    prefix (Flask-Limiter keeps the first prefix it is given for the process)
+    and are deleted before each test.
+    """
+    if request.param.startswith("redis"):
+        import redis
+
+        connection = redis.Redis.from_url(request.param)
+        stale = list(connection.scan_iter(f"*{RATE_LIMIT_PREFIX}*"))
+        if stale:
+            connection.delete(*stale)
+        connection.close()
+    return request.param
+
+
+RATE_LIMIT_PREFIX = f"cryptoparty-test-{uuid.uuid4().hex}"
+
+
 class TestRateLimits:
     @pytest.fixture
-    def app_config(self):
-        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+    def app_config(self, limiter_storage):
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": limiter_storage,
+                "RATELIMIT_KEY_PREFIX": RATE_LIMIT_PREFIX,
                 "RATELIMIT_CODE_LOOKUP": "5/minute", "RATELIMIT_REGISTRATION": "3/minute"}
 
     def test_code_guessing_is_limited_but_not_the_holder(self, client, make_event):
