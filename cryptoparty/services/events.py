@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from cryptoparty.database import atomic
 from cryptoparty.extensions import db
 from cryptoparty.models import Event, EventSession, Organizer, TicketChoice, Workshop
+from cryptoparty.services import registration
 from cryptoparty.services.errors import (
     CapacityBelowTaken, DuplicateSlug, EndsBeforeStart, EventNotFound, HasRegistrations,
     InvalidCapacity, InvalidTransition, SessionNoLongerInside, SessionNotFound, SessionOutsideEvent, WorkshopNotFound,
@@ -299,12 +300,18 @@ def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession 
         if _has_registrations(workshop_id=workshop.id):
             raise HasRegistrations()
     with atomic():
+        if "capacity" in fields:
+            registration.lock_event_writes(workshop.event_id)
         for key, value in fields.items():
             if key in WORKSHOP_FIELDS:
                 setattr(workshop, key, value)
         if session is not None:
             workshop.session = session
         workshop.session.event.updated_at = now
+        if "capacity" in fields:
+            # More seats: the waitlist moves up at once, in the same transaction.
+            db.session.flush()
+            registration.promote_waitlist(workshop.id)
     return workshop
 
 

@@ -206,11 +206,19 @@ def _workshop_rows(event_id: int, workshop_ids) -> list:
 
 # Seats ----------------------------------------------------------------------
 
-def _lock_event(event_id: int) -> None:
-    """Serialise the writes of one event on PostgreSQL (SQLite already has one writer)."""
+def lock_event_writes(event_id: int) -> None:
+    """Serialise the writes of one event on PostgreSQL (SQLite already has one writer).
+
+    Take it first in a transaction that changes seats or the waitlist (before any
+    workshop row is updated): the lock order is event row, then workshop rows.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Event.id).where(Event.id == event_id)
-                           .with_for_update(key_share=True))
+        with db.session.no_autoflush:
+            db.session.execute(select(Event.id).where(Event.id == event_id)
+                               .with_for_update(key_share=True))
+
+
+_lock_event = lock_event_writes
 
 
 def _take_seats(workshop_id: int, party: int) -> bool:

@@ -253,3 +253,16 @@ def test_cancelled_ticket_cannot_be_checked_in(event, now):
     reg.cancel(reg.get_ticket_by_code(result.code), now=now)
     with pytest.raises(reg.TicketCancelled):
         reg.check_in(reg.get_ticket_by_code(result.code))
+
+
+def test_raising_capacity_promotes_the_waitlist(event, now):
+    from cryptoparty.services import events as event_service
+
+    tails = ids(event, "tails")
+    for _ in range(8):
+        reg.register(event, tails, 1, now=now)
+    waiting = [reg.register(event, tails, 1, now=now) for _ in range(3)]
+    event_service.update_workshop(ws(event, "tails"), capacity=10, now=now)
+    assert [reg.get_ticket_by_code(w.code).overall_status for w in waiting] == [
+        "confirmed", "confirmed", "waitlisted"]
+    assert seats(event, "tails") == 10
