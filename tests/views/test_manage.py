@@ -11,7 +11,7 @@ EVENT_FORM = {
     "kind": "cryptoparty", "title": "CryptoParty de printemps", "slug": "", "description": "",
     "venue": "Médiathèque", "address": "", "starts_at": "2026-04-10T19:00",
     "ends_at": "2026-04-10T23:00", "registration_opens_at": "", "registration_closes_at": "",
-    "max_party": "4", "retention_days": "7",
+    "max_party": "4", "retention_days": "7", "volunteer_withdraw_hours": "24",
 }
 
 
