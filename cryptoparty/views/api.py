@@ -3,10 +3,11 @@
 from datetime import timezone
 
 from flask import Blueprint, jsonify, request, url_for
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from flask_babel import lazy_gettext as _l
 
 from cryptoparty.extensions import csrf
 from cryptoparty.services import codes, registration
+from cryptoparty.services.errors import DomainError
 from cryptoparty.services import events as event_service
 from cryptoparty.views import tickets as tickets_views
 from cryptoparty.views import utcnow
@@ -81,13 +82,23 @@ def event(slug):
 
 # Tickets (issue 3) ----------------------------------------------------------
 
+class NotJson(DomainError):
+    status = 415
+    message = _l("Send the body as JSON, with the header Content-Type: application/json.")
+
+
+class NotAJsonObject(DomainError):
+    message = _l("The body must be a JSON object, such as {\"workshops\": [12, 17], "
+                 "\"party\": 1}.")
+
+
 def _json_body() -> dict:
     """The request's JSON object, or a JSON 415/400 error."""
     if not request.is_json:
-        raise UnsupportedMediaType()
+        raise NotJson()
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadRequest()
+        raise NotAJsonObject()
     return body
 
 

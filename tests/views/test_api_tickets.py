@@ -75,7 +75,7 @@ def test_unknown_or_malformed_code_is_json_404(client, make_event, code):
     ({"workshops": ["{tails}"], "party": "two"}, 400, "between 1 and 4"),
     ({"workshops": ["{tails}"], "party": 1.5}, 400, "between 1 and 4"),
     ({"workshops": ["{tails}"], "party": None}, 400, "between 1 and 4"),
-    ([1, 2], 400, "could not be understood"),
+    ([1, 2], 400, "must be a JSON object"),
 ])
 def test_bad_input_is_4xx_json_and_writes_nothing(client, make_event, make_org, body, status,
                                                   message):
@@ -106,6 +106,7 @@ def test_body_that_is_not_json_is_415(client, make_event, kwargs):
     response = client.post(URL + "?lang=en", **kwargs)
     assert response.status_code == 415
     assert response.get_json()["error"]["status"] == 415
+    assert "Content-Type: application/json" in response.get_json()["error"]["message"]
     assert counts() == (0, 0, 0)
 
 
@@ -113,7 +114,7 @@ def test_malformed_json_is_400(client, make_event):
     make_event()
     response = client.post(URL + "?lang=en", data="{not json", content_type="application/json")
     assert response.status_code == 400
-    assert "error" in response.get_json()
+    assert "must be a JSON object" in response.get_json()["error"]["message"]
     assert counts() == (0, 0, 0)
 
 
