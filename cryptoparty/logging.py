@@ -38,9 +38,17 @@ def mask_secrets(text: str) -> str:
     return _SECRET_SEGMENT.sub(r"\1" + MASK, text)
 
 
+def _mask_address(match) -> str:
+    address = match.group(0)
+    # The machine's own loopback (the dev server's "Running on", a local proxy) is no one's.
+    if address.startswith("127.") or address == "::1":
+        return address
+    return ADDRESS_MASK
+
+
 def mask_addresses(text: str) -> str:
-    """``10.1.2.3 - - "GET /"`` → ``[address] - - "GET /"`` (IPv4 and IPv6)."""
-    return _ADDRESS.sub(ADDRESS_MASK, text)
+    """``10.1.2.3 - - "GET /"`` → ``[address] - - "GET /"`` (IPv4 and IPv6; loopback kept)."""
+    return _ADDRESS.sub(_mask_address, text)
 
 
 class MaskSecretsFilter(logging.Filter):

@@ -33,8 +33,9 @@ def register_blueprints(app):
     app.register_blueprint(feedback.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(figures.bp)
-    from cryptoparty.views import account
+    from cryptoparty.views import account, records
     app.register_blueprint(account.bp)
+    app.register_blueprint(records.bp)
     from cryptoparty.views import openpgp
     app.register_blueprint(openpgp.bp)
     app.register_blueprint(openpgp.manage_bp)

@@ -41,5 +41,11 @@ def event(slug):
 
 @bp.get("/privacy")
 def privacy():
-    """What the platform stores, and what it never stores."""
-    return render_template("public/privacy.html")
+    """What the platform stores, and what it never stores (from ``cryptoparty.inventory``)."""
+    from flask_babel import get_locale
+
+    from cryptoparty import inventory
+
+    return render_template("public/privacy.html", inventory=inventory,
+                           activities=list(inventory.ACTIVITIES.values()),
+                           locale=str(get_locale())[:2])

@@ -1,0 +1,442 @@
+"""The data inventory: every stored field, why it is there, on what legal basis, for how long.
+
+One declaration, rendered three ways: the public ``/privacy`` page (French or
+English), the record of processing activities (« registre des activités de
+traitement », art. 30 GDPR) that an organization's data protection officer
+files, printable from the back office, and a test that fails when a column of
+the database is missing here or when this file names a column that does not
+exist (``tests/privacy/test_inventory.py``).
+
+Each table belongs to one *processing activity* (its purpose, legal basis
+under art. 6(1) GDPR, data subjects, recipients and default retention); each
+column has its own description and, where it differs, its own retention.
+Texts are given in both languages here rather than through the message
+catalogue: the record is a legal document whose wording is reviewed as a whole.
+"""
+
+from dataclasses import dataclass
+
+LANGUAGES = ("en", "fr")
+
+
+def T(en: str, fr: str) -> dict:
+    """A text in both languages."""
+    return {"en": en, "fr": fr}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """A processing activity of the record (one line of the CNIL template)."""
+
+    key: str
+    name: dict
+    purpose: dict
+    legal_basis: dict
+    subjects: dict
+    recipients: dict
+    retention: dict
+    personal: bool = True
+
+
+@dataclass(frozen=True)
+class Field:
+    """One stored column, with everything the record says about it."""
+
+    table: str
+    column: str
+    description: dict
+    activity: Activity
+    retention: dict
+
+    @property
+    def name(self) -> str:
+        """``table.column``."""
+        return f"{self.table}.{self.column}"
+
+
+RETENTION_TICKETS = T(
+    "Deleted by the daily purge once the event's retention period is over "
+    "(7 days after its end by default, set per event).",
+    "Supprimé par la purge quotidienne à la fin de la durée de conservation de "
+    "l'événement (7 jours après sa fin par défaut, réglable par événement).")
+RETENTION_EVENT = T(
+    "Kept as long as the organization keeps the event (its archive).",
+    "Conservé tant que l'organisation garde l'événement (ses archives).")
+RETENTION_ACCOUNT = T(
+    "As long as the account exists; deleted with it.",
+    "Tant que le compte existe ; supprimé avec lui.")
+
+ACTIVITIES = {
+    "registration": Activity(
+        key="registration",
+        name=T("Anonymous registration for an event", "Inscription anonyme à un événement"),
+        purpose=T("Hold seats in workshops, manage the waiting list, check people in at "
+                  "the door.",
+                  "Réserver des places dans les ateliers, gérer la liste d'attente, "
+                  "accueillir les personnes à l'entrée."),
+        legal_basis=T("Art. 6(1)(e) GDPR, task carried out in the public interest (a public "
+                      "library), or art. 6(1)(f), legitimate interest (an association) in "
+                      "organizing the evening. No name, contact, address or user agent is "
+                      "collected: a ticket is only tied to whoever holds its code.",
+                      "Art. 6(1)(e) du RGPD, mission d'intérêt public (bibliothèque publique), "
+                      "ou art. 6(1)(f), intérêt légitime (association) à organiser la soirée. "
+                      "Aucun nom, contact, adresse IP ni agent utilisateur n'est collecté : "
+                      "un billet n'est lié qu'à qui détient son code."),
+        subjects=T("Attendees (the public).", "Participants (le public)."),
+        recipients=T("The organizers of the event's organization.",
+                     "Les organisateurs de l'organisation de l'événement."),
+        retention=RETENTION_TICKETS),
+    "volunteers": Activity(
+        key="volunteers",
+        name=T("Call for facilitators", "Appel à animateurs et animatrices"),
+        purpose=T("Let volunteers claim or propose a workshop under a pseudonym, and let the "
+                  "organizers reach them if they chose to leave a contact.",
+                  "Permettre aux bénévoles de prendre ou proposer un atelier sous pseudonyme, "
+                  "et aux organisateurs de les joindre s'ils ont laissé un contact."),
+        legal_basis=T("Art. 6(1)(b) GDPR, steps taken at the volunteer's request; art. 6(1)(a), "
+                      "consent, for the optional contact (encrypted to the organization's "
+                      "OpenPGP key, readable by no one else).",
+                      "Art. 6(1)(b) du RGPD, mesures prises à la demande du ou de la bénévole ; "
+                      "art. 6(1)(a), consentement, pour le contact facultatif (chiffré pour la "
+                      "clé OpenPGP de l'organisation, illisible par quiconque d'autre)."),
+        subjects=T("Volunteers (facilitators).", "Bénévoles (animateurs et animatrices)."),
+        recipients=T("The organizers of the event's organization; the pseudonym is public in "
+                     "the program.",
+                     "Les organisateurs de l'organisation ; le pseudonyme est public dans le "
+                     "programme."),
+        retention=T("Contact and key: deleted by the daily purge with the tickets. Pseudonym, "
+                    "skills and workshops: kept with the event's archive.",
+                    "Contact et clé : supprimés par la purge quotidienne avec les billets. "
+                    "Pseudonyme, compétences et ateliers : conservés avec les archives de "
+                    "l'événement.")),
+    "accounts": Activity(
+        key="accounts",
+        name=T("Organizer accounts", "Comptes des organisateurs"),
+        purpose=T("Give library staff and organizers access to the back office, securely.",
+                  "Donner au personnel et aux organisateurs un accès sécurisé à l'espace "
+                  "d'organisation."),
+        legal_basis=T("Art. 6(1)(f) GDPR, legitimate interest in securing the back office "
+                      "(art. 6(1)(b) for staff under contract).",
+                      "Art. 6(1)(f) du RGPD, intérêt légitime à sécuriser l'espace "
+                      "d'organisation (art. 6(1)(b) pour le personnel sous contrat)."),
+        subjects=T("Organizers (staff, members of the organization).",
+                   "Organisateurs (personnel, membres de l'organisation)."),
+        recipients=T("The platform's administrators.", "Les administrateurs de la plateforme."),
+        retention=RETENTION_ACCOUNT),
+    "feedback": Activity(
+        key="feedback",
+        name=T("Anonymous feedback", "Retours anonymes"),
+        purpose=T("Improve the next evenings; show the library's board that it worked.",
+                  "Améliorer les prochaines soirées ; montrer aux instances de la "
+                  "bibliothèque que cela a fonctionné."),
+        legal_basis=T("Art. 6(1)(f) GDPR, legitimate interest; the feedback is anonymous and "
+                      "never linked to a ticket (a comment could name someone: organizers "
+                      "can hide it).",
+                      "Art. 6(1)(f) du RGPD, intérêt légitime ; les retours sont anonymes et "
+                      "jamais liés à un billet (un commentaire pourrait nommer quelqu'un : les "
+                      "organisateurs peuvent le masquer)."),
+        subjects=T("Attendees who choose to give feedback.",
+                   "Les participants qui choisissent de donner leur avis."),
+        recipients=T("The organizers; quoted comments appear in reports.",
+                     "Les organisateurs ; les commentaires cités figurent dans les bilans."),
+        retention=RETENTION_EVENT),
+    "events": Activity(
+        key="events",
+        name=T("Events and their program", "Événements et leur programme"),
+        purpose=T("Publish the events, their sessions and workshops, their signed "
+                  "announcements, and keep their aggregated figures.",
+                  "Publier les événements, leurs créneaux et ateliers, leurs annonces signées, "
+                  "et garder leurs chiffres agrégés."),
+        legal_basis=T("Not personal data: public information about events and organizations, "
+                      "and anonymous totals. Published under art. 6(1)(e) or (f) GDPR where a "
+                      "text names a person.",
+                      "Pas de données personnelles : informations publiques sur les événements "
+                      "et organisations, et totaux anonymes. Publiées sur la base de l'art. "
+                      "6(1)(e) ou (f) du RGPD lorsqu'un texte nomme une personne."),
+        subjects=T("None (organizations and events).", "Aucune (organisations et événements)."),
+        recipients=T("Public.", "Public."),
+        retention=RETENTION_EVENT,
+        personal=False),
+}
+
+# table → (activity key, {column: (English, French) or (English, French, retention)})
+_TABLES = {
+    "organizations": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "slug": ("Short name in web addresses.", "Nom court dans les adresses web."),
+        "name": ("Name of the library or collective.", "Nom de la bibliothèque ou du collectif."),
+        "address": ("Public postal address.", "Adresse postale publique."),
+        "city": ("City, to filter the directory.", "Ville, pour filtrer l'annuaire."),
+        "website": ("Public website.", "Site web public."),
+        "default_locale": ("Language of its pages.", "Langue de ses pages."),
+        "timezone": ("Time zone of its events.", "Fuseau horaire de ses événements."),
+        "key_fingerprint": ("Fingerprint of its OpenPGP signing key.",
+                            "Empreinte de sa clé OpenPGP de signature."),
+    }),
+    "organizers": ("accounts", {
+        "id": ("Internal number.", "Numéro interne."),
+        "login": ("Login name.", "Identifiant de connexion."),
+        "display_name": ("Name shown in the back office.",
+                         "Nom affiché dans l'espace d'organisation."),
+        "password_hash": ("Argon2id hash of the password (never the password).",
+                          "Empreinte Argon2id du mot de passe (jamais le mot de passe)."),
+        "totp_secret": ("Secret of the optional second factor (one-time codes).",
+                        "Secret du second facteur facultatif (codes à usage unique).",
+                        T("Until the second factor is turned off or the account deleted.",
+                          "Jusqu'à la désactivation du second facteur ou la suppression du "
+                          "compte.")),
+        "locale": ("Preferred language.", "Langue préférée."),
+        "session_token": ("Random value that ends every session when it changes (logout, "
+                          "new password).",
+                          "Valeur aléatoire qui met fin à toutes les sessions quand elle "
+                          "change (déconnexion, nouveau mot de passe)."),
+        "created_at": ("When the account was made.", "Date de création du compte."),
+    }),
+    "memberships": ("accounts", {
+        "organizer_id": ("The organizer.", "L'organisateur."),
+        "organization_id": ("An organization they belong to.",
+                            "Une organisation dont il ou elle est membre."),
+    }),
+    "organization_keys": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "organization_id": ("The organization.", "L'organisation."),
+        "fingerprint": ("Fingerprint of the OpenPGP key.", "Empreinte de la clé OpenPGP."),
+        "user_id": ("User ID of the key (the organization's name and public address).",
+                    "Identité de la clé (nom et adresse publique de l'organisation)."),
+        "created_at": ("When the key was added.", "Date d'ajout de la clé."),
+        "revoked_at": ("When it was revoked.", "Date de sa révocation."),
+        "is_current": ("Whether it is the key in use.", "S'il s'agit de la clé en usage."),
+        "has_secret": ("Whether the server holds its secret part.",
+                       "Si le serveur détient sa partie secrète."),
+    }),
+    "organization_recipes": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "organization_id": ("The organization.", "L'organisation."),
+        "key": ("Short name of the workshop recipe.", "Nom court de la fiche d'atelier."),
+        "data": ("The recipe, checked (goals, steps, materials).",
+                 "La fiche, vérifiée (objectifs, étapes, matériel)."),
+        "source": ("The recipe as written (TOML).", "La fiche telle qu'écrite (TOML)."),
+        "created_at": ("When it was added.", "Date d'ajout."),
+        "updated_at": ("When it last changed.", "Date de dernière modification."),
+    }),
+    "events": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "organization_id": ("The organizing organization.", "L'organisation organisatrice."),
+        "kind": ("Kind of event (CryptoParty, privacy café...).",
+                 "Type d'événement (CryptoParty, café vie privée…)."),
+        "slug": ("Short name in web addresses.", "Nom court dans les adresses web."),
+        "title": ("Title.", "Titre."),
+        "description": ("Public description.", "Description publique."),
+        "venue": ("Venue.", "Lieu."),
+        "address": ("Address of the venue.", "Adresse du lieu."),
+        "timezone": ("Time zone.", "Fuseau horaire."),
+        "starts_at": ("Start.", "Début."),
+        "ends_at": ("End.", "Fin."),
+        "registration_opens_at": ("When registration opens.", "Ouverture des inscriptions."),
+        "registration_closes_at": ("When registration closes.", "Clôture des inscriptions."),
+        "status": ("Draft, published, cancelled or archived.",
+                   "Brouillon, publié, annulé ou archivé."),
+        "retention_days": ("Days tickets are kept after the end.",
+                           "Jours de conservation des billets après la fin."),
+        "max_party": ("Largest party per ticket.", "Nombre maximal de personnes par billet."),
+        "volunteer_withdraw_hours": ("Until when volunteers may withdraw.",
+                                     "Délai de désistement des bénévoles."),
+        "created_at": ("When it was created.", "Date de création."),
+        "updated_at": ("When it last changed.", "Date de dernière modification."),
+    }),
+    "event_sessions": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "event_id": ("The event.", "L'événement."),
+        "label": ("Name of the time slot.", "Nom du créneau."),
+        "starts_at": ("Start.", "Début."),
+        "ends_at": ("End.", "Fin."),
+    }),
+    "workshops": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "session_id": ("Its time slot.", "Son créneau."),
+        "event_id": ("The event.", "L'événement."),
+        "slug": ("Short name in web addresses.", "Nom court dans les adresses web."),
+        "format": ("Workshop, talk, discussion, install, meal.",
+                   "Atelier, conférence, discussion, installation, repas."),
+        "title": ("Title.", "Titre."),
+        "summary": ("Public summary.", "Résumé public."),
+        "topics": ("Topics.", "Thèmes."),
+        "level": ("Level.", "Niveau."),
+        "room": ("Room.", "Salle."),
+        "capacity": ("Seats.", "Nombre de places."),
+        "seats_taken": ("Confirmed seats (a count).", "Places confirmées (un total)."),
+        "materials": ("Materials needed.", "Matériel nécessaire."),
+        "needs_facilitator": ("Whether it still looks for a facilitator.",
+                              "S'il cherche encore quelqu'un pour l'animer."),
+        "allow_cofacilitators": ("Whether several volunteers may run it.",
+                                 "Si plusieurs bénévoles peuvent l'animer."),
+        "facilitators": ("Number of volunteers on it (a count).",
+                         "Nombre de bénévoles inscrits (un total)."),
+        "recipe_key": ("The catalogue recipe it was made from.",
+                       "La fiche du catalogue dont il provient."),
+        "position": ("Order in the program.", "Ordre dans le programme."),
+    }),
+    "announcements": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "event_id": ("The event.", "L'événement."),
+        "channel": ("Long text or short post.", "Texte long ou message court."),
+        "body": ("Text of the announcement.", "Texte de l'annonce."),
+        "event_digest": ("Digest of the event it was written from.",
+                         "Empreinte de l'événement dont il est tiré."),
+        "edited": ("Whether an organizer edited it.", "S'il a été retouché."),
+        "updated_at": ("When it last changed.", "Date de dernière modification."),
+        "signed_text": ("The clearsigned announcement.", "L'annonce signée en clair."),
+        "fingerprint": ("Fingerprint of the signing key.", "Empreinte de la clé de signature."),
+        "signed_at": ("When it was signed.", "Date de signature."),
+        "signed_digest": ("Digest of the signed text.", "Empreinte du texte signé."),
+    }),
+    "event_figures": ("events", {
+        "event_id": ("The event.", "L'événement."),
+        "walk_ins": ("People who came without a ticket (a count).",
+                     "Personnes venues sans billet (un total)."),
+        "registered": ("People registered (a count, saved by the purge).",
+                       "Personnes inscrites (un total, gardé par la purge)."),
+        "waitlisted": ("People on a waiting list (a count).",
+                       "Personnes en liste d'attente (un total)."),
+        "checked_in": ("People checked in at the door (a count).",
+                       "Personnes accueillies à l'entrée (un total)."),
+        "workshops": ("Fill of each workshop (counts).", "Remplissage de chaque atelier (totaux)."),
+        "purged_on": ("Day of the purge.", "Jour de la purge."),
+    }),
+    "tickets": ("registration", {
+        "id": ("Internal number.", "Numéro interne."),
+        "event_id": ("The event.", "L'événement."),
+        "code_hash": ("Keyed hash of the ticket code (never the code itself); the check-in tag "
+                      "is derived from it.",
+                      "Empreinte à clé du code du billet (jamais le code lui-même) ; "
+                      "l'étiquette d'accueil en est dérivée."),
+        "party": ("Number of people on the ticket.", "Nombre de personnes sur le billet."),
+        "status": ("Active or cancelled.", "Actif ou annulé."),
+        "created_on": ("Day of registration (no finer: an hour could help link it to a "
+                       "person).",
+                       "Jour de l'inscription (pas plus précis : une heure pourrait aider à le "
+                       "relier à une personne)."),
+        "checked_in": ("Whether the party was welcomed at the door.",
+                       "Si le groupe a été accueilli à l'entrée."),
+    }),
+    "ticket_choices": ("registration", {
+        "id": ("Internal number; orders the waiting list.",
+               "Numéro interne ; ordonne la liste d'attente."),
+        "ticket_id": ("The ticket.", "Le billet."),
+        "session_id": ("The time slot.", "Le créneau."),
+        "workshop_id": ("The chosen workshop.", "L'atelier choisi."),
+        "status": ("Confirmed or waitlisted.", "Confirmé ou en liste d'attente."),
+    }),
+    "volunteers": ("volunteers", {
+        "id": ("Internal number.", "Numéro interne."),
+        "event_id": ("The event.", "L'événement."),
+        "pseudonym": ("Pseudonym, shown in the program.", "Pseudonyme, affiché au programme."),
+        "skills": ("Skills ticked.", "Compétences cochées."),
+        "other_skills": ("Other skills, in their words.", "Autres compétences, en ses mots."),
+        "contact_ciphertext": ("Optional contact, encrypted to the organization's key.",
+                               "Contact facultatif, chiffré pour la clé de l'organisation.",
+                               RETENTION_TICKETS),
+        "contact_fingerprint": ("Key the contact is encrypted to.",
+                                "Clé pour laquelle le contact est chiffré.", RETENTION_TICKETS),
+        "public_key": ("Optional OpenPGP public key of the volunteer.",
+                       "Clé publique OpenPGP facultative du ou de la bénévole.",
+                       RETENTION_TICKETS),
+        "public_key_fingerprint": ("Its fingerprint.", "Son empreinte.", RETENTION_TICKETS),
+        "token_hash": ("Keyed hash of the private link (never the link itself).",
+                       "Empreinte à clé du lien privé (jamais le lien lui-même)."),
+        "created_on": ("Day of sign-up.", "Jour de l'inscription."),
+    }),
+    "claims": ("volunteers", {
+        "id": ("Internal number.", "Numéro interne."),
+        "volunteer_id": ("The volunteer.", "Le ou la bénévole."),
+        "workshop_id": ("The workshop.", "L'atelier."),
+        "active_session_id": ("Time slot while the claim is active (one per slot).",
+                              "Créneau tant que l'engagement est actif (un par créneau)."),
+        "status": ("Proposed, confirmed, declined or withdrawn.",
+                   "Proposé, confirmé, refusé ou retiré."),
+        "created_on": ("Day of the claim.", "Jour de l'engagement."),
+    }),
+    "proposals": ("volunteers", {
+        "id": ("Internal number.", "Numéro interne."),
+        "volunteer_id": ("The volunteer.", "Le ou la bénévole."),
+        "event_id": ("The event.", "L'événement."),
+        "title": ("Title of the proposed workshop.", "Titre de l'atelier proposé."),
+        "summary": ("Its summary.", "Son résumé."),
+        "format": ("Its format.", "Son format."),
+        "duration_minutes": ("Its duration.", "Sa durée."),
+        "level": ("Its level.", "Son niveau."),
+        "needs": ("What it needs (room, projector...).", "Ses besoins (salle, projecteur…)."),
+        "status": ("Pending, accepted, declined or withdrawn.",
+                   "En attente, acceptée, refusée ou retirée."),
+        "workshop_id": ("The workshop made from it.", "L'atelier qui en est issu."),
+        "created_on": ("Day of the proposal.", "Jour de la proposition."),
+    }),
+    "feedback": ("feedback", {
+        "id": ("Internal number.", "Numéro interne."),
+        "event_id": ("The event.", "L'événement."),
+        "workshop_id": ("The workshop, if about one.", "L'atelier, s'il s'agit d'un atelier."),
+        "kind": ("Form or post-it note.", "Formulaire ou post-it."),
+        "rating": ("Rating.", "Note."),
+        "useful": ("What was useful.", "Ce qui a été utile."),
+        "missing": ("What was missing.", "Ce qui a manqué."),
+        "comment": ("Free comment.", "Commentaire libre."),
+        "hidden": ("Hidden by the organizers.", "Masqué par les organisateurs."),
+        "quoted": ("Chosen for quotation in reports.", "Choisi pour être cité dans les bilans."),
+        "created_on": ("Day it was given.", "Jour où il a été donné."),
+    }),
+}
+
+# Processing that leaves no column: listed in the record all the same.
+UNSTORED = [
+    T("Rate limiting: a keyed hash of the client address, rotated daily, held in memory (or "
+      "Redis with a time-to-live) for at most a day; never written to disk or to a log.",
+      "Limitation du débit : une empreinte à clé de l'adresse du client, renouvelée chaque "
+      "jour, gardée en mémoire (ou dans Redis avec une durée de vie) au plus un jour ; jamais "
+      "écrite sur disque ni dans un journal."),
+    T("Server logs: method, path (ticket codes and private links masked), status, size and "
+      "duration; no address, no user agent, no referrer.",
+      "Journaux du serveur : méthode, chemin (codes de billet et liens privés masqués), "
+      "statut, taille et durée ; ni adresse, ni agent utilisateur, ni page de provenance."),
+    T("Session cookie: only for organizers and for pages with a form (its anti-forgery "
+      "token); it ends when the browser closes, and after 8 hours in any case.",
+      "Cookie de session : seulement pour les organisateurs et les pages comportant un "
+      "formulaire (son jeton anti-falsification) ; il expire à la fermeture du navigateur, et "
+      "après 8 heures dans tous les cas."),
+]
+
+
+def _build_fields() -> list[Field]:
+    fields = []
+    for table, (activity_key, columns) in _TABLES.items():
+        activity = ACTIVITIES[activity_key]
+        for column, texts in columns.items():
+            retention = texts[2] if len(texts) > 2 else activity.retention
+            fields.append(Field(table=table, column=column, description=T(texts[0], texts[1]),
+                                activity=activity, retention=retention))
+    return fields
+
+
+FIELDS = _build_fields()
+
+
+def field_names() -> set[str]:
+    """Every ``table.column`` the inventory declares."""
+    return {f.name for f in FIELDS}
+
+
+def fields_of(activity: Activity) -> list[Field]:
+    """The fields of one processing activity, table by table."""
+    return [f for f in FIELDS if f.activity.key == activity.key]
+
+
+def tables_of(activity: Activity) -> list[tuple[str, list[Field]]]:
+    """The activity's fields grouped by table, in declaration order."""
+    grouped = {}
+    for f in fields_of(activity):
+        grouped.setdefault(f.table, []).append(f)
+    return list(grouped.items())
+
+
+def text(value: dict, locale) -> str:
+    """The text of ``value`` in ``locale`` (English when that language is missing)."""
+    return value.get(str(locale)[:2], value["en"])
