@@ -41,6 +41,9 @@ def create_app(test_config=None):
     from cryptoparty import cli, templating
     from cryptoparty.views import register_blueprints
 
+    from cryptoparty.services.organizers import configure_password_hashing
+
+    configure_password_hashing(app.config.get("ARGON2_PARAMETERS"))
     templating.init_app(app)
     register_blueprints(app)
     cli.init_app(app)

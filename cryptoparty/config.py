@@ -72,3 +72,7 @@ WKD_DOMAIN = None
 # The largest request body accepted (uploads of keys and signed texts): larger
 # ones get a 413 error page before anything is read.
 MAX_CONTENT_LENGTH = 1024 * 1024
+
+# Argon2id costs for organizer passwords; None keeps argon2-cffi's defaults
+# (memory-hard: 64 MiB, 3 passes). Only the test suite lowers them.
+ARGON2_PARAMETERS = None

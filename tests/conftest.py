@@ -143,6 +143,8 @@ def make_test_config(backend, tmp_path, gnupg_home, **overrides):
         "PUBLIC_URL": "http://localhost",
         "SERVER_NAME": None,
         "FIXED_NOW": NOW,
+        # Argon2id still, at a cost that keeps hundreds of logins fast.
+        "ARGON2_PARAMETERS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     }
     config.update(overrides)
     return config

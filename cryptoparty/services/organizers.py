@@ -20,6 +20,16 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
+def configure_password_hashing(parameters: dict | None) -> None:
+    """Use other Argon2 costs (``ARGON2_PARAMETERS``); None keeps argon2-cffi's defaults.
+
+    Only the test suite lowers them, to keep hundreds of logins fast.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(**parameters) if parameters else PasswordHasher()
+    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
 def hash_password(password: str) -> str:
     """Argon2id hash of a password that meets the length rule."""
     if len(password) < MIN_PASSWORD_LENGTH:
