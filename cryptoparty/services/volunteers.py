@@ -232,6 +232,10 @@ def open_workshops(event: Event) -> list[Workshop]:
 
 def confirmed_facilitators(workshop: Workshop) -> list[str]:
     """Pseudonyms of the workshop's confirmed facilitators: all the public sees of them."""
+    if not workshop.facilitators:
+        # The counter of active claims says there is none: spare the program page one
+        # query per workshop (a third of its time in `make bench`).
+        return []
     return [c.volunteer.pseudonym for c in workshop.facilitator_claims
             if c.status == "confirmed"]
 
