@@ -217,7 +217,17 @@ def cancel(code):
     if not form.validate_on_submit():
         return _ticket_page(ticket, code, cancel_form=form, status=400)
     registration.cancel(ticket, now=utcnow())
-    return render_template("tickets/cancelled.html", event=ticket.event)
+    # Leave the code's URL: the screen that stays on a shared computer (and the
+    # last entry of its history) holds no code, and reloading it posts nothing.
+    return redirect(url_for("tickets.cancelled", slug=ticket.event.slug), code=303)
+
+
+@bp.get("/events/<slug>/ticket-cancelled")
+def cancelled(slug):
+    """The closing screen after a cancellation: nothing is left to do."""
+    event = event_service.get_public_event(slug)
+    g.organization_locale = event.organization.default_locale
+    return render_template("tickets/cancelled.html", event=event)
 
 
 @bp.post("/tickets/<code>/checkin")

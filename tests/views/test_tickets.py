@@ -190,8 +190,10 @@ def test_change_cancel_and_done_page(client, make_event):
     assert client.post_form(f"/tickets/{code}/party", {"party": "1"}).status_code == 302
     assert client.post_form(f"/tickets/{code}/party", {"party": "5"}).status_code == 400
     assert client.post_form(f"/tickets/{code}/cancel", {}).status_code == 400  # unconfirmed
-    response = client.post_form(f"/tickets/{code}/cancel?lang=en", {"confirm": "y"})
+    response = client.post_form(f"/tickets/{code}/cancel?lang=en", {"confirm": "y"},
+                                follow_redirects=True)
     page = response.get_data(as_text=True)
+    assert code not in page  # the closing screen's URL and links hold no code
     assert response.status_code == 200
     assert "you can close this page" in page
     assert response.headers["Cache-Control"] == "no-store"
