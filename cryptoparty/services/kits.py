@@ -122,16 +122,30 @@ def _asset_files() -> list[Path]:
     return files
 
 
+_fingerprint_cache: dict = {}
+
+
 def assets_fingerprint() -> str:
-    """A hash of the files and library versions that shape every kit."""
+    """A hash of the files and library versions that shape every kit.
+
+    The contents are hashed again only when a file's size or modification
+    time changed, so a cache hit costs a few ``stat`` calls.
+    """
+    files = _asset_files()
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    cached = _fingerprint_cache.get("value")
+    if cached is not None and cached[0] == signature:
+        return cached[1]
     digest = hashlib.sha256()
     for name in ("weasyprint", "qrcode", "pydyf"):
         digest.update(f"{name}={metadata.version(name)};".encode())
-    for path in _asset_files():
+    for path in files:
         name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         digest.update(str(name).encode() + b"\0")
         digest.update(path.read_bytes())
-    return digest.hexdigest()
+    value = digest.hexdigest()
+    _fingerprint_cache["value"] = (signature, value)
+    return value
 
 
 def _check_paper(paper: str) -> str:
