@@ -123,3 +123,39 @@ def sequential(base_url: str, method: str, path: str, *, body: bytes | None = No
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 2) if latencies else None,
         "errors": dict(errors),
     }
+
+
+def alternating(base_url: str, requests: list[tuple[str, bytes]], *, headers: dict,
+                expect: int, count: int = 200, warmup: int = 10) -> list[dict]:
+    """POST each (path, body) in turn, ``count`` times each, on one connection.
+
+    Alternating makes the compared requests share the machine's conditions,
+    whatever else runs on it meanwhile.
+    """
+    parts = urlsplit(base_url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    latencies = [[] for _ in requests]
+    errors = [Counter() for _ in requests]
+    for round_index in range(warmup + count):
+        for index, (path, body) in enumerate(requests):
+            began = time.perf_counter()
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - began
+            if response.will_close:
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            if round_index < warmup:
+                continue
+            if response.status == expect:
+                latencies[index].append(elapsed)
+            else:
+                errors[index][str(response.status)] += 1
+    connection.close()
+    return [{
+        "requests": len(values),
+        "p50_ms": round(statistics.median(values) * 1000, 2) if values else None,
+        "p95_ms": round(percentile(values, 0.95) * 1000, 2) if values else None,
+        "errors": dict(errs),
+    } for values, errs in zip(latencies, errors)]
