@@ -60,6 +60,8 @@ def public_pages(browser, live_server):
         "register": "/events/cryptoparty/register",
         "ticket-lookup": "/tickets/",
         "ticket": f"/tickets/{code}",
+        "ticket-cancelled": "/events/cryptoparty/ticket-cancelled",
+        "announcement": "/events/cryptoparty/announcement",
         "volunteer-call": "/events/cryptoparty/volunteer",
         "volunteer-private": volunteer_path,
         "organization": "/orgs/biblinsa/",

@@ -70,6 +70,7 @@ def test_attendee_without_javascript_registers_comes_back_changes_and_cancels(
         "Yes, cancel this ticket and free its seats").check()
     page.locator("section.danger-zone").get_by_role("button", name="Cancel my ticket").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("your ticket is cancelled")
+    assert code not in page.url  # the screen left on a shared computer holds no code
     screenshot(page, "06-cancelled")
 
     page.goto(f"/tickets/{code}?lang=en")

@@ -1,7 +1,10 @@
 """An organizer plans an evening in the back office, publishes it, and checks a ticket in."""
 
 import re
+import subprocess
+import tempfile
 from datetime import date, timedelta
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -33,7 +36,17 @@ def _add_workshop(page, session, title, capacity, room):
     expect(page.locator(".flash--success")).to_contain_text("The workshop is added")
 
 
-def test_organizer_creates_publishes_and_checks_in(page, new_page, live_server, screenshot):
+def _assert_gpg_verifies(public_key: bytes, signed: bytes):
+    """Stock gpg, in a throwaway home, verifies the clearsigned text with the published key."""
+    with tempfile.TemporaryDirectory(prefix="cpgv") as home:
+        gpg = ["gpg", "--homedir", home, "--batch", "--quiet"]
+        subprocess.run(gpg + ["--import"], input=public_key, check=True, capture_output=True)
+        done = subprocess.run(gpg + ["--verify"], input=signed, capture_output=True)
+        subprocess.run(["gpgconf", "--homedir", home, "--kill", "all"], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def test_organizer_creates_publishes_signs_prints_and_checks_in(page, new_page, live_server, screenshot):
     log_in(page)
     screenshot(page, "10-dashboard")
 
@@ -66,6 +79,26 @@ def test_organizer_creates_publishes_and_checks_in(page, new_page, live_server, 
     page.get_by_role("button", name="Publish").click()
     expect(page.locator(".flash--success")).to_contain_text("The event is published")
     expect(page.locator(".status")).to_have_text(re.compile("published", re.I))
+
+    # Sign the announcement with the organization's OpenPGP key (the demo made one).
+    page.get_by_role("link", name="Announcements and signature").click()
+    page.get_by_role("button", name="Sign and publish the full announcement").click()
+    expect(page.locator(".flash--success")).to_be_visible()
+    screenshot(page, "15-announcements")
+    signed = page.request.get(live_server("/events/cafe-printemps/announcement.txt.asc"))
+    assert signed.status == 200
+    assert signed.text().startswith("-----BEGIN PGP SIGNED MESSAGE-----")
+    assert "Café vie privée de printemps" in signed.text()
+    key = page.request.get(live_server("/orgs/biblinsa/key.asc"))
+    assert key.status == 200
+    _assert_gpg_verifies(key.body(), signed.body())
+
+    # Download the whole kit from the event's back-office page.
+    page.goto("/manage/events/cafe-printemps/?lang=en")
+    with page.expect_download(timeout=240_000) as download:  # rendered on first download
+        page.get_by_role("link", name="The whole kit (PDF, A4)").click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
 
     # The public sees it, with its program.
     visitor = new_page(java_script_enabled=False)
