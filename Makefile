@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cryptoparty
 STAMP := $(VENV)/.installed
 
-.PHONY: install translations db demo run serve test test-fast bench check-translations migration
+.PHONY: install translations db demo run serve test test-fast bench check-translations migration lint
 
 $(STAMP): setup.cfg setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ serve: db
 
 test: translations
 	$(BIN)/python -m pytest
+
+# Static checks, separate from `make test` (.ci/run calls both): ruff, bandit
+# (medium severity and up), pip-audit (warns, without failing, when it cannot audit).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r cryptoparty -ll
+	$(BIN)/python scripts/audit-dependencies
 
 bench: translations
 	$(BIN)/python -m bench

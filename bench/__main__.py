@@ -34,7 +34,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from bench import client, page_weight
-from bench.servers import ROOT, Server, app_env, flask
+from bench.servers import Server, app_env, flask
 
 APP = "cryptoparty:create_app()"
 BASELINE = "bench.baseline_app:create_app()"
@@ -215,7 +215,7 @@ def growth(app, server: Server, small: dict, large: dict, opts) -> dict:
     that alternated run. Bounded by ``opts.growth_count``.
     """
     def request_for(bench):
-        return ("/api/v1/events/%s/tickets" % bench["slug"], registration_body(bench))
+        return (f"/api/v1/events/{bench['slug']}/tickets", registration_body(bench))
 
     fill_to(app, small, GROWTH_SMALL)
     path, body = request_for(small)

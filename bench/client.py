@@ -158,4 +158,4 @@ def alternating(base_url: str, requests: list[tuple[str, bytes]], *, headers: di
         "p50_ms": round(statistics.median(values) * 1000, 2) if values else None,
         "p95_ms": round(percentile(values, 0.95) * 1000, 2) if values else None,
         "errors": dict(errs),
-    } for values, errs in zip(latencies, errors)]
+    } for values, errs in zip(latencies, errors, strict=True)]

@@ -12,7 +12,8 @@ def _parse_now(value: str | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter("use an ISO date such as 2026-03-01 or 2026-03-01T12:00")
+        raise click.BadParameter(
+            "use an ISO date such as 2026-03-01 or 2026-03-01T12:00") from None
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     return parsed

@@ -14,7 +14,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 # An SVG image (charts, QR codes) is a document of its own: no script, nothing
 # fetched, only the <style> element that chart libraries embed.
-SVG_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+SVG_CONTENT_SECURITY_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; "
+                               "frame-ancestors 'none'")
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation",
     "gyroscope", "magnetometer", "microphone", "payment", "usb"))

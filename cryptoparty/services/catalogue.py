@@ -291,7 +291,7 @@ def _https_url(value: Any, field: str) -> str:
         raise InvalidRecipe(field, f"{url!r} contains spaces or control characters")
     try:
         parts = urlsplit(url)
-        parts.port  # raises ValueError on a malformed port
+        parts.port  # noqa: B018  (reading it raises ValueError on a malformed port)
     except ValueError:
         raise InvalidRecipe(field, f"{url!r} is not a valid URL") from None
     if parts.scheme.lower() != "https":

@@ -18,7 +18,8 @@ from cryptoparty.models import Event, EventSession, Organizer, TicketChoice, Wor
 from cryptoparty.services import registration
 from cryptoparty.services.errors import (
     CapacityBelowTaken, DuplicateSlug, EndsBeforeStart, EventNotFound, HasRegistrations,
-    InvalidCapacity, InvalidTransition, SessionNoLongerInside, SessionNotFound, SessionOutsideEvent, WorkshopNotFound,
+    InvalidCapacity, InvalidTransition, SessionNoLongerInside, SessionNotFound,
+    SessionOutsideEvent, WorkshopNotFound,
 )
 
 MAX_WORKSHOP_CAPACITY = 10_000

@@ -262,13 +262,14 @@ def figures_csv(report: EventReport) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     event = report.event
-    writer.writerow(["event", "", event.slug, _text(event.title), report.capacity, report.registered,
-                     report.waitlisted, report.checked_in, report.walk_ins, report.attendance,
+    writer.writerow(["event", "", event.slug, _text(event.title), report.capacity,
+                     report.registered, report.waitlisted, report.checked_in, report.walk_ins,
+                     report.attendance,
                      _number(report.no_shows), "",
                      report.feedback.responses + report.feedback.notes,
                      _number(report.feedback.average)])
     for w in report.workshops:
-        writer.writerow(["workshop", _text(w.session), w.slug, _text(w.title), w.capacity, w.confirmed,
-                         w.waitlisted, "", "", "", "", _number(w.fill_rate),
+        writer.writerow(["workshop", _text(w.session), w.slug, _text(w.title), w.capacity,
+                         w.confirmed, w.waitlisted, "", "", "", "", _number(w.fill_rate),
                          w.feedback_count, _number(w.rating)])
     return out.getvalue()

@@ -313,7 +313,8 @@ def normalize_text(text: str | bytes) -> str:
 def wkd_hash(local_part: str) -> str:
     """Return the Web Key Directory hash of an address's local part (z-base-32 of its SHA-1)."""
     lowered = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in local_part)
-    digest = hashlib.sha1(lowered.encode("utf-8")).digest()
+    # SHA-1 is what the Web Key Directory draft specifies for this name, not a security hash.
+    digest = hashlib.sha1(lowered.encode("utf-8"), usedforsecurity=False).digest()
     bits = int.from_bytes(digest, "big")
     # 160 bits are exactly 32 groups of 5 bits: no padding.
     return "".join(_ZBASE32[(bits >> (155 - 5 * i)) & 31] for i in range(32))
@@ -398,7 +399,9 @@ _UNUSABLE_SECKEY = 54
 
 
 def _short_tmp() -> str:
-    for candidate in ("/tmp", tempfile.gettempdir()):
+    # A short parent for throwaway GnuPG homes (gpg-agent's socket path must stay
+    # under 108 bytes); the homes themselves are made by mkdtemp, private (0700).
+    for candidate in ("/tmp", tempfile.gettempdir()):  # nosec B108
         if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
             return candidate
     return tempfile.gettempdir()  # pragma: no cover

@@ -344,7 +344,8 @@ def validate_public_key(armored: str) -> tuple[str, str]:
     if b"-----BEGIN PGP PUBLIC KEY BLOCK-----" not in data:
         raise InvalidPublicKey(reason=_l("paste a block that starts with -----BEGIN PGP PUBLIC "
                                          "KEY BLOCK-----"))
-    home = tempfile.mkdtemp(prefix="cpv", dir="/tmp")
+    # mkdtemp makes a private (0700) directory; /tmp keeps gpg-agent's socket path short.
+    home = tempfile.mkdtemp(prefix="cpv", dir="/tmp")  # nosec B108
     try:
         gpg = gnupg.GPG(gnupghome=home, options=["--no-options", "--no-auto-key-retrieve"],
                         env=dict(os.environ, LC_ALL="C", LANGUAGE="C"))

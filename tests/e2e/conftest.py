@@ -218,7 +218,7 @@ def new_page(browser, live_server):
 
 @pytest.fixture(scope="session")
 def screenshot():
-    """``screenshot(page, name)``: the whole page at desktop then phone width, into artifacts/e2e/."""
+    """``screenshot(page, name)``: the whole page, desktop then phone width, in artifacts/e2e/."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def shoot(page, name: str):

@@ -85,7 +85,7 @@ def test_no_serious_axe_violation_on_public_pages(browser, live_server, public_p
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
     problems, checked = {}, 0
-    for name, path in public_pages.items():
+    for path in public_pages.values():
         for lang in LANGUAGES:
             response = page.goto(f"{path}?lang={lang}")
             assert response.status == 200, f"{path}?lang={lang}: {response.status}"

@@ -46,7 +46,8 @@ def _assert_gpg_verifies(public_key: bytes, signed: bytes):
     assert done.returncode == 0, done.stderr.decode()
 
 
-def test_organizer_creates_publishes_signs_prints_and_checks_in(page, new_page, live_server, screenshot):
+def test_organizer_creates_publishes_signs_prints_and_checks_in(page, new_page, live_server,
+                                                                 screenshot):
     log_in(page)
     screenshot(page, "10-dashboard")
 

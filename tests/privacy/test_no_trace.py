@@ -80,7 +80,8 @@ def served(tmp_path):
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
          # One control socket per user otherwise: parallel test runs would share it.
-         "--no-control-socket", "cryptoparty:create_app()"], env=env, cwd=ROOT, stdout=output, stderr=output)
+         "--no-control-socket", "cryptoparty:create_app()"],
+        env=env, cwd=ROOT, stdout=output, stderr=output)
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(base_url + "/api/v1/events", server, time.monotonic() + 60)
@@ -139,8 +140,8 @@ def test_no_address_agent_referrer_or_code_is_left_anywhere(served, tmp_path):
     needles |= {_address(i) for i in range(REGISTRATIONS)}
 
     places = {"database dump": _database_text(instance)}
-    for path in sorted(instance.rglob("*")) + sorted(tmp_path.glob("*.log")) + \
-            [tmp_path / "server.out"]:
+    files = sorted(instance.rglob("*")) + sorted(tmp_path.glob("*.log"))
+    for path in files + [tmp_path / "server.out"]:
         if path.is_file() and not path.is_socket():
             places[str(path)] = path.read_bytes().decode("utf-8", "replace")
     # The database really holds the tickets and the logs really hold the requests.

@@ -78,11 +78,11 @@ def test_event_kit_has_every_workshop_and_a_table_of_contents_that_matches(demo_
                 "Liste de l’accueil": "Liste de l’accueil"}
     labels = list(sections)
     toc = toc_entries(pages, labels + [w.title for w in workshops])
-    for (label, marker), page in zip(sections.items(), toc):
+    for (label, marker), page in zip(sections.items(), toc, strict=False):
         assert flat(marker) in flat(pages[page - 1]), label
         assert flat(marker) not in flat(pages[page - 2]), (label, toc)
     # A workshop starts on the page the contents give, and not on the page before.
-    for workshop, page in zip(workshops, toc[len(labels):]):
+    for workshop, page in zip(workshops, toc[len(labels):], strict=False):
         assert flat(workshop.title) in flat(pages[page - 1])
         assert flat(workshop.title) not in flat(pages[page - 2])
     # Footers number the pages: "n / total".
