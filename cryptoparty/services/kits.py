@@ -7,6 +7,9 @@ A kit is built in three steps, each a plain function with explicit arguments
    document shows into plain data (``PrintJob.context``): the event, its
    sessions and workshops, their recipes, the URLs printed under the QR codes,
    the roster and the door list. Templates see nothing else.
+   ``now`` is taken for symmetry with the other services, but nothing printed
+   depends on the clock (no "printed on" date): the same event gives the same
+   PDF from one day to the next, and the cache keeps serving it.
 2. ``PrintJob.key`` hashes that data with the locale, the paper, the zoom and
    the contents of every file that shapes the output (templates, print CSS,
    fonts, compiled translations, library versions). Same key, same PDF.
@@ -297,7 +300,6 @@ def event_kit_job(event: Event, *, locale: str, paper: str = "a4", public_url: s
         "sessions": _sessions_data(event, locale, public_url, facilitators),
         "roster_available": facilitators is not None,
         "door_list": door_list(event),
-        "printed_on": now.date(),
     }
     return PrintJob("pdf/kit/event_kit.html", context, locale, paper,
                     f"{event.slug}-kit-{locale}-{paper}.pdf")
@@ -311,7 +313,6 @@ def workshop_kit_job(event: Event, workshop: Workshop, *, locale: str, paper: st
     context = {
         "event": _event_data(event), "urls": event_urls(event, public_url),
         "sessions": _sessions_data(event, locale, public_url, facilitators, only=workshop),
-        "printed_on": now.date(),
     }
     return PrintJob("pdf/kit/workshop_kit.html", context, locale, paper,
                     f"{event.slug}-{workshop.slug}-kit-{locale}-{paper}.pdf")
