@@ -106,7 +106,7 @@ class Server:
             # SIGINT: gunicorn's quick shutdown; the logs are flushed record by record.
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 # The workers have flushed their logs and exited; the master lingers.
                 os.killpg(self.process.pid, signal.SIGKILL)
