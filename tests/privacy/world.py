@@ -28,12 +28,16 @@ class World:
     organizer_password: str
     other_login: str
     other_password: str
+    ids: dict
 
 
 def build_world(now) -> World:
     """Create the world in the current app context (see the module docstring)."""
     from cryptoparty.models import Event
-    from cryptoparty.services import events, organizers, registration, volunteers
+    from cryptoparty import ROOT
+    from cryptoparty.services import (
+        events, feedback, organizers, recipes, registration, volunteers,
+    )
     from cryptoparty.services.demo import DEMO_LOGIN, DEMO_ORG, DEMO_PASSWORD, load_demo
 
     load_demo(today=now.date(), now=now)
@@ -41,7 +45,19 @@ def build_world(now) -> World:
     first, second = event.sessions[0], event.sessions[1]
     ticket = registration.register(event, [first.workshops[0].id, second.workshops[0].id], 1,
                                    now=now)
-    _volunteer, token = volunteers.sign_up(event, pseudonym="Ada", now=now)
+    volunteer, token = volunteers.sign_up(event, pseudonym="Ada", now=now)
+    open_workshop = volunteers.open_workshops(event)[0]
+    claim = volunteers.claim_workshop(volunteer, open_workshop.id, now=now)
+    proposal = volunteers.propose_workshop(volunteer, title="Threat models", duration_minutes=45,
+                                           now=now)
+    entry = feedback.give_feedback(event, now=event.starts_at + timedelta(hours=1), rating=5,
+                                   comment="Very clear.")
+    recipe = recipes.save_recipe(event.organization,
+                                 (ROOT / "cryptoparty" / "catalogue" / "signal.toml").read_text()
+                                 .replace('key = "signal"', 'key = "signal-bib"', 1), now=now)
+    ids = {"claim_id": claim.id, "proposal_id": proposal.id, "feedback_id": entry.id,
+           "volunteer_id": volunteer.id, "key": recipe.key,
+           "workshop_slug": open_workshop.slug}
 
     other_org = organizers.create_organization("autre", "Médiathèque voisine")
     other_password = "another long password"
@@ -63,14 +79,14 @@ def build_world(now) -> World:
                  workshop_ids=[w.id for w in event.workshops],
                  session_ids=[s.id for s in event.sessions],
                  organizer_login=DEMO_LOGIN, organizer_password=DEMO_PASSWORD,
-                 other_login="bob", other_password=other_password)
+                 other_login="bob", other_password=other_password, ids=ids)
 
 
 def url_values(rule, world: World, ids: dict | None = None) -> dict:
     """Values for the arguments of a URL rule, taken from the world (or ``ids``)."""
     from werkzeug.routing.converters import AnyConverter
 
-    ids = ids or {}
+    ids = {**world.ids, **(ids or {})}
     values = {}
     for name in rule.arguments:
         converter = rule._converters.get(name)
@@ -91,6 +107,10 @@ def url_values(rule, world: World, ids: dict | None = None) -> dict:
             values[name] = "css/site.css"
         elif name == "key":
             values[name] = "tor-browser"
+        elif name == "channel":
+            from cryptoparty.models.announcements import CHANNELS
+
+            values[name] = CHANNELS[0]
         elif name == "workshop_slug":
             values[name] = "tails"
         elif name == "session_id":
