@@ -294,7 +294,7 @@ def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession 
                     **fields) -> Workshop:
     """Change a workshop; its capacity never drops below the seats taken."""
     if "capacity" in fields:
-        _check_capacity(fields["capacity"], workshop.seats_taken)
+        _check_capacity(fields["capacity"])
     if session is not None and session.id != workshop.session_id:
         if session.event_id != workshop.event_id:
             raise SessionNotFound()
@@ -303,6 +303,9 @@ def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession 
     with atomic():
         if "capacity" in fields:
             registration.lock_event_writes(workshop.event_id)
+            # Under the event's write lock no registration can slip in between
+            # this fresh read of the seats taken and the new capacity.
+            _check_capacity(fields["capacity"], workshop.seats_taken)
         for key, value in fields.items():
             if key in WORKSHOP_FIELDS:
                 setattr(workshop, key, value)
