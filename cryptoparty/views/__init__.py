@@ -33,8 +33,9 @@ def register_blueprints(app):
     app.register_blueprint(feedback.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(figures.bp)
-    from cryptoparty.views import account, records
+    from cryptoparty.views import account, api_docs, records
     app.register_blueprint(account.bp)
+    app.register_blueprint(api_docs.bp)
     app.register_blueprint(records.bp)
     from cryptoparty.views import openpgp
     app.register_blueprint(openpgp.bp)
