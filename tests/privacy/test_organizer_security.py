@@ -117,7 +117,9 @@ def _enrol(client):
 def test_enrolment_needs_a_valid_code_then_login_asks_for_one(app, organizer_client):
     client = organizer_client
     secret = _enrol(client)
-    refused = client.post_form("/manage/account/two-factor/enable", {"code": "123456"})
+    valid_now = {_code(secret, NOW + timedelta(seconds=30 * step)) for step in (-1, 0, 1)}
+    wrong = next(code for code in ("123456", "654321", "111111") if code not in valid_now)
+    refused = client.post_form("/manage/account/two-factor/enable?lang=en", {"code": wrong})
     assert refused.status_code == 400
     assert "not valid" in refused.get_data(as_text=True)
     assert db.session.get(Organizer, client.organizer.id).totp_secret is None
@@ -161,8 +163,10 @@ def test_disabling_needs_a_current_code(app, organizer_client):
     client = organizer_client
     secret = _enrol(client)
     client.post_form("/manage/account/two-factor/enable", {"code": _code(secret)})
+    valid_now = {_code(secret, NOW + timedelta(seconds=30 * step)) for step in (-1, 0, 1)}
+    wrong = next(code for code in ("000000", "999999", "111111") if code not in valid_now)
     assert client.post_form("/manage/account/two-factor/disable",
-                            {"code": "000000"}).status_code == 400
+                            {"code": wrong}).status_code == 400
     assert db.session.get(Organizer, client.organizer.id).totp_secret == secret
     assert client.post_form("/manage/account/two-factor/disable",
                             {"code": _code(secret)}).status_code == 302
