@@ -296,6 +296,8 @@ _TABLES = {
                      "Personnes venues sans billet (un total)."),
         "registered": ("People registered (a count, saved by the purge).",
                        "Personnes inscrites (un total, gardé par la purge)."),
+        "tickets": ("Tickets issued (a count, saved by the purge).",
+                    "Billets émis (un total, gardé par la purge)."),
         "waitlisted": ("People on a waiting list (a count).",
                        "Personnes en liste d'attente (un total)."),
         "checked_in": ("People checked in at the door (a count).",

@@ -77,6 +77,7 @@ class EventFigures(db.Model):
     event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
     walk_ins = db.Column(db.Integer, nullable=False, default=0)
     registered = db.Column(db.Integer, nullable=True)
+    tickets = db.Column(db.Integer, nullable=True)
     waitlisted = db.Column(db.Integer, nullable=True)
     checked_in = db.Column(db.Integer, nullable=True)
     # Per-workshop fill at the time of the purge: {"<workshop id>": {...}}.

@@ -23,7 +23,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from cryptoparty import database
 from cryptoparty.database import atomic
 from cryptoparty.extensions import db
 from cryptoparty.models import Event, EventFigures, Ticket, TicketChoice
@@ -147,11 +146,9 @@ def event_figures(event: Event, now: datetime | None = None) -> EventReport:
     row = _figures_row(event)
     snapshot = row is not None and row.registered is not None
     if snapshot:
-        counts = {"tickets": (row.workshops or {}).get("_tickets"),
+        counts = {"tickets": row.tickets,
                   "registered": row.registered, "waitlisted": row.waitlisted or 0,
-                  "checked_in": row.checked_in or 0,
-                  "workshops": {k: v for k, v in (row.workshops or {}).items()
-                                if not k.startswith("_")}}
+                  "checked_in": row.checked_in or 0, "workshops": row.workshops or {}}
     else:
         counts = _live_counts(event)
     started = snapshot if now is None else now >= event.starts_at
@@ -185,8 +182,6 @@ def snapshot_figures(event: Event, now: datetime) -> EventFigures:
     ``atomic()`` block it joins that transaction (so the snapshot and the
     deletion commit together); on its own it opens one.
     """
-    if database._write_lock_wanted.get():
-        return _write_snapshot(event, now)
     with atomic():
         return _write_snapshot(event, now)
 
@@ -201,13 +196,12 @@ def _write_snapshot(event: Event, now: datetime) -> EventFigures:
                 "slug": workshop.slug, "title": workshop.title, "session": session.label,
                 "capacity": workshop.capacity, "confirmed": per.get("confirmed", 0),
                 "waitlisted": per.get("waitlisted", 0)}
-    # EventFigures has no column for the number of tickets: kept beside the workshops.
-    workshops["_tickets"] = counts["tickets"]
     row = _figures_row(event)
     if row is None:
         row = EventFigures(event_id=event.id, walk_ins=0)
         db.session.add(row)
     row.registered = counts["registered"]
+    row.tickets = counts["tickets"]
     row.waitlisted = counts["waitlisted"]
     row.checked_in = counts["checked_in"]
     row.workshops = workshops

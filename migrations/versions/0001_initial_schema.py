@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:37:24.162245
+Create Date: 2026-11-22 01:33:15.392232
 
 """
 from alembic import op
@@ -136,6 +136,7 @@ def upgrade():
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('walk_ins', sa.Integer(), nullable=False),
     sa.Column('registered', sa.Integer(), nullable=True),
+    sa.Column('tickets', sa.Integer(), nullable=True),
     sa.Column('waitlisted', sa.Integer(), nullable=True),
     sa.Column('checked_in', sa.Integer(), nullable=True),
     sa.Column('workshops', sa.JSON(), nullable=True),
