@@ -181,7 +181,6 @@ def _context(browser, live_server, **options):
 
 def _close_and_check(context, log, live_server):
     context.close()
-    assert log.urls, "the browser made no request at all"
     assert log.foreign(live_server.url) == [], "requests left the app's origin"
 
 
@@ -216,6 +215,14 @@ def new_page(browser, live_server):
         _close_and_check(context, log, live_server)
 
 
+# The outermost elements whose right edge passes the screen's (their parent's does not).
+STICKING_OUT_JS = """width => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > width + 1
+          && e.parentElement.getBoundingClientRect().right <= width + 1)
+  .map(e => `${e.tagName.toLowerCase()}.${e.className} "${e.textContent.trim().slice(0, 40)}"`)
+  .slice(0, 5)"""
+
+
 @pytest.fixture(scope="session")
 def screenshot():
     """``screenshot(page, name)``: the whole page, desktop then phone width, in artifacts/e2e/."""
@@ -226,6 +233,11 @@ def screenshot():
         for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             page.set_viewport_size(viewport)
             page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=True)
+            # Nothing may stick out sideways: a phone would scroll the whole page.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= viewport["width"], (
+                f"{page.url} is {width}px wide at {viewport['width']}px ({name}-{label}.png); "
+                f"sticking out: {page.evaluate(STICKING_OUT_JS, viewport['width'])}")
         page.set_viewport_size(size)
 
     return shoot
