@@ -14,9 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.e2e.conftest import ROOT
+
+expect = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright for Python is not installed: pip install -e '.[test]'").expect
+
 
 AXE_JS = Path(os.environ.get("AXE_CORE_JS")
               or ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js")
@@ -80,8 +84,8 @@ def _blocking(results: dict) -> list[str]:
     return found
 
 
-def test_no_serious_axe_violation_on_public_pages(browser, live_server, public_pages,
-                                                  axe_source):
+def test_no_serious_axe_violation_on_public_pages(axe_source, browser, live_server,
+                                                  public_pages):
     context = browser.new_context(base_url=live_server.url, bypass_csp=True)
     page = context.new_page()
     problems, checked = {}, 0

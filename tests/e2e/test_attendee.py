@@ -2,7 +2,11 @@
 
 import re
 
-from playwright.sync_api import expect
+import pytest
+
+expect = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright for Python is not installed: pip install -e '.[test]'").expect
 
 CODE_RE = re.compile(r"^[0-9A-Z]{4}(?:[- ][0-9A-Z]{4}){3,}$")
 

@@ -5,9 +5,13 @@ import subprocess
 import tempfile
 from datetime import date, timedelta
 
-from playwright.sync_api import expect
+import pytest
 
 from tests.e2e.conftest import log_in
+
+expect = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright for Python is not installed: pip install -e '.[test]'").expect
 
 
 def _day(offset: int) -> str:

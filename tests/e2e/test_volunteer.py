@@ -2,9 +2,13 @@
 
 import re
 
-from playwright.sync_api import expect
+import pytest
 
 from tests.e2e.conftest import log_in
+
+expect = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright for Python is not installed: pip install -e '.[test]'").expect
 
 
 def test_volunteer_signs_up_and_claims_a_workshop(nojs_page, page, live_server, screenshot):
