@@ -17,7 +17,8 @@ BABEL_DEFAULT_LOCALE = "fr"
 BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
 LANGUAGES = ("fr", "en")
 
-# Sessions exist for organizers only; attendees never get a cookie.
+# The session holds an organizer's login, and for anyone a form's CSRF token and
+# flash messages: nothing about the person. Pages without a form set no cookie.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # The session cookie lasts until the browser closes, and its signature is

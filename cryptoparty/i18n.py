@@ -9,7 +9,7 @@ library). No cookie remembers it: links generated during a request that had
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_datetime_format
 from flask import current_app, g, request
 from flask_babel import get_locale
 
@@ -68,6 +68,15 @@ def local_datetime(value, tz=None, format="medium"):
     if value is None:
         return ""
     local = _as_local(value, tz)
+    if format in ("medium", "long", "full"):
+        # Babel's medium/long times carry seconds ("7:00:00 PM"): an event's
+        # times are to the minute, so the date keeps its format and the time
+        # is the short one, joined by the locale's own pattern.
+        locale = get_locale()
+        pattern = get_datetime_format(format, locale=locale)
+        return (pattern.replace("{1}", format_date(local.date(), format=format, locale=locale))
+                .replace("{0}", format_time(local, format="short", tzinfo=local.tzinfo,
+                                            locale=locale)))
     return format_datetime(local, format=format, tzinfo=local.tzinfo, locale=get_locale())
 
 
