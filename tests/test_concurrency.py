@@ -6,19 +6,12 @@ threads at once, each with its own HTTP connection, released together by a
 barrier. Readiness is a bounded poll of the server's URL, not a sleep.
 """
 
-import os
 import re
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import gunicorn
 import pytest
 import requests
 from sqlalchemy import select, text
@@ -26,10 +19,10 @@ from sqlalchemy import select, text
 from cryptoparty.extensions import db
 from cryptoparty.models import Ticket, TicketChoice, Workshop
 from cryptoparty.services import codes
+from tests.live_server import GunicornServer
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-secret"  # the in-process app's too: both compute the same code hashes
 REGISTRATIONS = 200
 PROBE_AGENT = "PrivacyProbe/9.7 (distinctive-agent-x1y2z3)"
@@ -42,81 +35,6 @@ def now():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A gunicorn process serving the app, with its logs in files."""
-
-    def __init__(self, name, database_url, tmp_path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.instance = tmp_path / "instance"
-        self.access_log = tmp_path / f"{name}-access.log"
-        self.error_log = tmp_path / f"{name}-error.log"
-        self.output = tmp_path / f"{name}-output.log"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith("CRYPTOPARTY_") and k not in ("DATABASE_URL", "REDIS_URL")}
-        env.update({
-            "DATABASE_URL": database_url,
-            "CRYPTOPARTY_SECRET_KEY": SECRET,
-            "CRYPTOPARTY_INSTANCE_PATH": str(self.instance),
-            "CRYPTOPARTY_RATELIMIT_ENABLED": "false",
-            "CRYPTOPARTY_PROXY_HOPS": "1",
-            "CRYPTOPARTY_BIND": f"127.0.0.1:{self.port}",
-            "CRYPTOPARTY_WORKERS": "2",
-            "CRYPTOPARTY_THREADS": "8",
-            "CRYPTOPARTY_ACCESS_LOG": str(self.access_log),
-            "CRYPTOPARTY_ERROR_LOG": str(self.error_log),
-        })
-        # --preload: the app is imported once, not once per worker (faster on a busy machine).
-        command = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"),
-                   "--preload"]
-        if gunicorn.version_info >= (25, 1):
-            # Its control socket lives in $HOME by default: one per test server instead.
-            command += ["--control-socket", str(tmp_path / f"{name}.ctl")]
-        with self.output.open("wb") as out:
-            self.process = subprocess.Popen(command + ["cryptoparty:create_app()"], cwd=ROOT,
-                                            env=env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        # Generous: workers import the whole app, slowly on a loaded CI machine.
-        self._wait_until_ready(deadline=time.monotonic() + 120)
-
-    def _wait_until_ready(self, deadline):
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + self.logs())
-            try:
-                requests.get(self.url + "/privacy", timeout=5)
-                return  # it answered: the workers are up
-            except requests.RequestException:
-                pass
-            # Bounded poll: wait on the server's socket, never a fixed sleep.
-            with socket.socket() as s:
-                s.settimeout(0.1)
-                s.connect_ex(("127.0.0.1", self.port))
-        self.stop()
-        raise RuntimeError("gunicorn did not answer within 120 s")
-
-    def stop(self):
-        if self.process.poll() is None:
-            # SIGINT: gunicorn's quick shutdown; the logs are flushed record by record.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                # The workers have flushed their logs and exited; the master lingers.
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def logs(self) -> str:
-        return "".join(p.read_text(errors="replace") for p in
-                       (self.access_log, self.error_log, self.output) if p.exists())
-
-
 @pytest.fixture
 def start_servers(app, tmp_path):
     """Start ``n`` servers sharing the test app's database; stopped after the test."""
@@ -127,7 +45,13 @@ def start_servers(app, tmp_path):
         url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://",
                                                             "postgresql://")
         for i in range(n):
-            started.append(Server(f"server{i}", url, tmp_path))
+            # --preload: the app is imported once, not once per worker.
+            server = GunicornServer(tmp_path, name=f"server{i}", threads=8,
+                                    extra_args=("--preload",), env={
+                                        "DATABASE_URL": url, "CRYPTOPARTY_SECRET_KEY": SECRET,
+                                        "CRYPTOPARTY_PROXY_HOPS": "1"})
+            # The instance folder is shared: the privacy test searches it afterwards.
+            started.append(server.start())
         return started[-n:]
 
     yield start

@@ -13,15 +13,14 @@ Screenshots of the key pages, at desktop and phone widths, go to ``artifacts/e2e
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.live_server import GunicornServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CRYPTOPARTY_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -29,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SERVER_START_DEADLINE = 120  # seconds: a busy 2-core CI machine (bounded poll below)
+SERVER_START_DEADLINE = 120  # seconds: a busy 2-core CI machine (a bounded poll)
 DEMO_LOGIN, DEMO_PASSWORD = "demo", "demo-cryptoparty"
 
 try:
@@ -55,93 +54,28 @@ def _skip_reason() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _venv_tool(name: str) -> str:
-    """A console script installed beside this interpreter (the project's .venv)."""
-    path = Path(sys.executable).with_name(name)
-    return str(path) if path.exists() else name
-
-
-def _wait_until_ready(url: str, process: subprocess.Popen, log_path: Path):
-    import urllib.request
-
-    deadline = time.monotonic() + SERVER_START_DEADLINE
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n"
-                               f"{log_path.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {url} within {SERVER_START_DEADLINE}s:\n"
-                       f"{log_path.read_text()[-4000:]}")
-
-
-class LiveServer:
-    """The running server: its base URL, environment (for CLI calls) and log file."""
-
-    def __init__(self, url: str, env: dict, log_path: Path):
-        self.url = url
-        self.env = env
-        self.log_path = log_path
-
-    def __call__(self, path: str) -> str:
-        return self.url + path
-
-    def flask(self, *args: str) -> subprocess.CompletedProcess:
-        """Run a ``flask --app cryptoparty`` command against the server's database."""
-        return subprocess.run([_venv_tool("flask"), "--app", "cryptoparty", *args], cwd=ROOT,
-                              env=self.env, check=True, capture_output=True, text=True)
-
-
 @pytest.fixture(scope="session")
 def live_server():
     """gunicorn serving a fresh instance (SQLite, demo data) on a free loopback port."""
     reason = _skip_reason()
     if reason:
         pytest.skip(reason)
-    instance = Path(tempfile.mkdtemp(prefix="cpe2e"))  # short: gpg-agent socket paths
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"sqlite:///{instance / 'e2e.sqlite3'}",
-        "CRYPTOPARTY_INSTANCE_PATH": str(instance),
-        "CRYPTOPARTY_BIND": f"127.0.0.1:{port}",
-        "CRYPTOPARTY_WORKERS": "2",
-        "CRYPTOPARTY_PUBLIC_URL": url,
+    workdir = Path(tempfile.mkdtemp(prefix="cpe2e"))  # short: gpg-agent socket paths
+    server = GunicornServer(workdir, ready_path="/", start_deadline=SERVER_START_DEADLINE)
+    server.env.update({
+        "DATABASE_URL": f"sqlite:///{server.instance / 'e2e.sqlite3'}",
+        "CRYPTOPARTY_RATELIMIT_ENABLED": "true",
         "CRYPTOPARTY_GNUPG_S2K_COUNT": "65536",
     })
-    env.pop("REDIS_URL", None)
-    server = LiveServer(url, env, instance / "gunicorn.log")
     server.flask("init-db")
     server.flask("demo")
-    with open(server.log_path, "w") as log:
-        process = subprocess.Popen(
-            [_venv_tool("gunicorn"), "--config", "gunicorn.conf.py", "cryptoparty:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_until_ready(url + "/", process, server.log_path)
-        yield server
+        with server:
+            yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        subprocess.run(["gpgconf", "--homedir", str(instance / "gnupg"), "--kill", "all"],
+        subprocess.run(["gpgconf", "--homedir", str(server.instance / "gnupg"), "--kill", "all"],
                        capture_output=True, check=False)
-        shutil.rmtree(instance, ignore_errors=True)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,9 @@ one volunteer claiming two workshops of one session at once. Runs on SQLite
 and, when TEST_DATABASE_URL is set, on PostgreSQL.
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,18 +18,12 @@ from sqlalchemy import func, select
 from cryptoparty.extensions import db
 from cryptoparty.models import Claim, Workshop
 from cryptoparty.services import volunteers as service
+from tests.live_server import GunicornServer
 
-ROOT = Path(__file__).resolve().parents[2]
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RACERS = 12
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -43,44 +31,11 @@ def server(app, tmp_path, gnupg_home):
     """A gunicorn server (4 workers × 4 threads) on the test app's database."""
     db.session.commit()
     db.engine.dispose()
-    port = _free_port()
-    empty_config = tmp_path / "gunicorn.conf.py"
-    empty_config.write_text("")
-    env = dict(os.environ,
-               DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               CRYPTOPARTY_SECRET_KEY=app.config["SECRET_KEY"],
-               CRYPTOPARTY_RATELIMIT_ENABLED="false",
-               CRYPTOPARTY_GNUPG_HOME=gnupg_home)
-    log = open(tmp_path / "gunicorn.log", "wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "--config", str(empty_config),
-         "--bind", f"127.0.0.1:{port}", "--workers", "4", "--threads", "4",
-         "--worker-class", "gthread", "--preload", "cryptoparty:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # a bound for a loaded machine, not a measure
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/privacy", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            try:
-                process.wait(timeout=0.05)  # waits a little, and notices a crash
-                pytest.fail("gunicorn exited: " + (tmp_path / "gunicorn.log").read_text())
-            except subprocess.TimeoutExpired:
-                pass
-        else:
-            pytest.fail("gunicorn did not answer: " + (tmp_path / "gunicorn.log").read_text())
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    with GunicornServer(tmp_path, workers=4, threads=4, extra_args=("--preload",), env={
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "CRYPTOPARTY_SECRET_KEY": app.config["SECRET_KEY"],
+            "CRYPTOPARTY_GNUPG_HOME": gnupg_home}) as running:
+        yield running.url
 
 
 @pytest.fixture
