@@ -266,3 +266,12 @@ def test_raising_capacity_promotes_the_waitlist(event, now):
     assert [reg.get_ticket_by_code(w.code).overall_status for w in waiting] == [
         "confirmed", "confirmed", "waitlisted"]
     assert seats(event, "tails") == 10
+
+
+def test_changing_to_no_workshop_at_all_is_refused_and_keeps_the_seats(event, now):
+    mine = reg.register(event, ids(event, "tails", "signal"), 2, now=now)
+    with pytest.raises(reg.NoWorkshopChosen):
+        reg.change_choices(reg.get_ticket_by_code(mine.code), [], now=now)
+    assert statuses(reg.get_ticket_by_code(mine.code)) == {"tails": "confirmed",
+                                                          "signal": "confirmed"}
+    assert seats(event, "tails") == 2 and seats(event, "signal") == 2
