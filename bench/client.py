@@ -94,6 +94,28 @@ def load(base_url: str, method: str, path: str, *, body: bytes | None = None,
     }
 
 
+def _timed(connection, parts, method, path, body, headers):
+    """Send one request; return its status, its latency and the connection to reuse."""
+    began = time.perf_counter()
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - began
+    if response.will_close:
+        connection.close()
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    return response.status, elapsed, connection
+
+
+def _latency_summary(latencies, errors) -> dict:
+    return {
+        "requests": len(latencies),
+        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2) if latencies else None,
+        "errors": dict(errors),
+    }
+
+
 def sequential(base_url: str, method: str, path: str, *, body: bytes | None = None,
                headers: dict | None = None, expect: int = 200, count: int = 200,
                warmup: int = 20) -> dict:
@@ -102,27 +124,16 @@ def sequential(base_url: str, method: str, path: str, *, body: bytes | None = No
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     latencies, errors = [], Counter()
     for index in range(warmup + count):
-        began = time.perf_counter()
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        response.read()
-        elapsed = time.perf_counter() - began
-        if response.will_close:
-            connection.close()
-            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        status, elapsed, connection = _timed(connection, parts, method, path, body,
+                                             headers or {})
         if index < warmup:
             continue
-        if response.status == expect:
+        if status == expect:
             latencies.append(elapsed)
         else:
-            errors[str(response.status)] += 1
+            errors[str(status)] += 1
     connection.close()
-    return {
-        "requests": len(latencies),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
-        "p95_ms": round(percentile(latencies, 0.95) * 1000, 2) if latencies else None,
-        "errors": dict(errors),
-    }
+    return _latency_summary(latencies, errors)
 
 
 def alternating(base_url: str, requests: list[tuple[str, bytes]], *, headers: dict,
@@ -138,24 +149,14 @@ def alternating(base_url: str, requests: list[tuple[str, bytes]], *, headers: di
     errors = [Counter() for _ in requests]
     for round_index in range(warmup + count):
         for index, (path, body) in enumerate(requests):
-            began = time.perf_counter()
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - began
-            if response.will_close:
-                connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            status, elapsed, connection = _timed(connection, parts, "POST", path, body,
+                                                 headers)
             if round_index < warmup:
                 continue
-            if response.status == expect:
+            if status == expect:
                 latencies[index].append(elapsed)
             else:
-                errors[index][str(response.status)] += 1
+                errors[index][str(status)] += 1
     connection.close()
-    return [{
-        "requests": len(values),
-        "p50_ms": round(statistics.median(values) * 1000, 2) if values else None,
-        "p95_ms": round(percentile(values, 0.95) * 1000, 2) if values else None,
-        "errors": dict(errs),
-    } for values, errs in zip(latencies, errors, strict=True)]
+    return [_latency_summary(values, errs)
+            for values, errs in zip(latencies, errors, strict=True)]
