@@ -16,10 +16,10 @@ $(STAMP): setup.cfg setup.py
 install: $(STAMP)
 
 translations: install
-	$(BIN)/python -m cryptoparty.i18n_catalog compile
+	$(BIN)/python -m cryptoparty.core.i18n_catalog compile
 
 check-translations: install
-	$(BIN)/python -m cryptoparty.i18n_catalog check
+	$(BIN)/python -m cryptoparty.core.i18n_catalog check
 
 db: translations
 	$(FLASK) init-db

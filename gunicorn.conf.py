@@ -20,7 +20,7 @@ accesslog = os.environ.get("CRYPTOPARTY_ACCESS_LOG", "-")
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = os.environ.get("CRYPTOPARTY_ERROR_LOG", "-")
 # Masks /tickets/<code> and /volunteers/<token> in the access and error logs.
-logger_class = "cryptoparty.logging.GunicornLogger"
+logger_class = "cryptoparty.core.log_masking.GunicornLogger"
 
 # gunicorn 25+ opens a control socket in $HOME shared by every server on the
 # machine; the platform does not use it.

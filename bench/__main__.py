@@ -100,9 +100,10 @@ def prepare_bench_event(app, slug: str = "bench") -> dict:
     """
     from sqlalchemy import select, update
 
-    from cryptoparty.extensions import db
-    from cryptoparty.models import Organization, Workshop
-    from cryptoparty.services import events as event_service
+    from cryptoparty.accounts.models import Organization
+    from cryptoparty.core.extensions import db
+    from cryptoparty.events import services as event_service
+    from cryptoparty.events.models import Workshop
 
     now = utcnow()
     with app.app_context():
@@ -133,8 +134,8 @@ def prepare_bench_event(app, slug: str = "bench") -> dict:
 def count_tickets(app, event_id: int) -> int:
     from sqlalchemy import func, select
 
-    from cryptoparty.extensions import db
-    from cryptoparty.models import Ticket
+    from cryptoparty.core.extensions import db
+    from cryptoparty.registration.models import Ticket
 
     with app.app_context():
         return db.session.scalar(select(func.count(Ticket.id)).filter_by(event_id=event_id))
@@ -149,8 +150,9 @@ def add_tickets(app, bench: dict, count: int, batch: int = 10_000):
     """
     from sqlalchemy import insert, text, update
 
-    from cryptoparty.extensions import db
-    from cryptoparty.models import Ticket, Workshop
+    from cryptoparty.core.extensions import db
+    from cryptoparty.events.models import Workshop
+    from cryptoparty.registration.models import Ticket
 
     today = date.today()
     with app.app_context():
@@ -264,7 +266,7 @@ def memory(app_server: Server, base_server: Server | None) -> dict:
 def kit_render(app) -> dict:
     """The demo kit: services/kits.py's render against bare WeasyPrint on the same HTML."""
     try:
-        from cryptoparty.services import kits
+        from cryptoparty.kits import services as kits
     except ImportError as error:
         raise Skip(f"services/kits.py is not there yet ({error})") from None
     from weasyprint import HTML
@@ -285,8 +287,9 @@ def kit_render(app) -> dict:
         pdf = kits.render_pdf(job, html)
         app_seconds = time.perf_counter() - began
         try:
-            from pypdf import PdfReader
             import io
+
+            from pypdf import PdfReader
 
             pages = len(PdfReader(io.BytesIO(pdf)).pages)
         except ImportError:
@@ -333,14 +336,15 @@ def kit_download(server: Server) -> dict:
 def sign_announcement(app) -> dict:
     """Clearsign the demo event's announcement with the organization's key (issue 4)."""
     try:
-        from cryptoparty.keyring import get_keyring, passphrase
-        from cryptoparty.services import announcements, keys
+        from cryptoparty.announcements import keys
+        from cryptoparty.announcements import services as announcements
+        from cryptoparty.core.openpgp import get_keyring, passphrase
     except ImportError as error:
         raise Skip(f"announcement signing is not there yet ({error})") from None
     from sqlalchemy import select
 
-    from cryptoparty.extensions import db
-    from cryptoparty.models import Event
+    from cryptoparty.core.extensions import db
+    from cryptoparty.events.models import Event
 
     with app.app_context(), app.test_request_context():
         event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))

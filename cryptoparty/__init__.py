@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from cryptoparty.core import resources
 
 
 def create_app(test_config=None):
@@ -15,20 +15,27 @@ def create_app(test_config=None):
     app = Flask(
         __name__,
         # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
-        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH") or str(ROOT / "instance"),
+        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH") or str(resources.INSTANCE),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(resources.TEMPLATES),
+        static_folder=str(resources.STATIC),
     )
     _configure(app, test_config)
 
-    from cryptoparty import database, i18n, security
-    from cryptoparty import logging as log_masking
-    from cryptoparty.extensions import csrf, db, limiter, login_manager, migrate
+    from cryptoparty.accounts.services import configure_password_hashing
+    from cryptoparty.core import (
+        database,
+        errors,
+        i18n,
+        log_masking,
+        security,
+        templating,
+    )
+    from cryptoparty.core.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(resources.MIGRATIONS), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -36,22 +43,61 @@ def create_app(test_config=None):
     i18n.init_app(app)
     security.init_app(app)
     log_masking.install(app)
-
-    import cryptoparty.models  # noqa: F401  (registers the tables)
-    from cryptoparty import cli, templating
-    from cryptoparty.views import register_blueprints
-
-    from cryptoparty.services.organizers import configure_password_hashing
-
+    import_models()
     configure_password_hashing(app.config.get("ARGON2_PARAMETERS"))
     templating.init_app(app)
-    register_blueprints(app)
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+
+    from cryptoparty import cli
     cli.init_app(app)
     return app
 
 
+AREAS = ("accounts", "events", "registration", "volunteers", "announcements", "kits",
+         "feedback", "figures", "feeds", "privacy")
+
+
+def import_models() -> None:
+    """Import every area's models, which registers their tables on ``db.metadata``."""
+    import importlib
+
+    for area in AREAS:
+        try:
+            importlib.import_module(f"cryptoparty.{area}.models")
+        except ModuleNotFoundError as error:
+            if error.name != f"cryptoparty.{area}.models":
+                raise
+
+
+def blueprints() -> list:
+    """Every area's blueprints, in registration order."""
+    from cryptoparty.accounts import views as accounts
+    from cryptoparty.accounts import views_account
+    from cryptoparty.announcements import views as announcements
+    from cryptoparty.events import views as events
+    from cryptoparty.events import views_manage
+    from cryptoparty.feedback import views as feedback
+    from cryptoparty.feeds import views as feeds
+    from cryptoparty.figures import views as figures
+    from cryptoparty.kits import views as kits
+    from cryptoparty.kits import views_catalogue
+    from cryptoparty.privacy import views as privacy
+    from cryptoparty.registration import api, api_docs
+    from cryptoparty.registration import views as registration
+    from cryptoparty.volunteers import views as volunteers
+
+    return [
+        events.bp, accounts.bp, views_manage.bp, api.bp, registration.bp,
+        volunteers.bp, volunteers.manage_bp, feedback.bp, feeds.bp, figures.bp,
+        views_account.bp, api_docs.bp, privacy.bp, privacy.page_bp, announcements.bp,
+        announcements.manage_bp, views_catalogue.bp, kits.bp, kits.volunteer_bp,
+    ]
+
+
 def _configure(app, test_config):
-    app.config.from_object("cryptoparty.config")
+    app.config.from_object("cryptoparty.core.config")
     os.makedirs(app.instance_path, exist_ok=True)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

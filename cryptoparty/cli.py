@@ -1,31 +1,27 @@
 """``flask --app cryptoparty`` commands."""
 
-from datetime import date, datetime, timezone
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from cryptoparty.extensions import db
-from cryptoparty.services.errors import DomainError
+from cryptoparty.core import clock
+from cryptoparty.core.errors import DomainError
+from cryptoparty.core.extensions import db
 
 
 def init_app(app):
     """Register the commands."""
     for command in (init_db, demo, create_organizer):
         app.cli.add_command(command)
-    from cryptoparty.retention_cli import purge
+    from cryptoparty.privacy.cli import purge
     app.cli.add_command(purge)
-    from cryptoparty import openpgp_cli
+    from cryptoparty.announcements import cli as openpgp_cli
     for command in (openpgp_cli.generate_key, openpgp_cli.sign):
         app.cli.add_command(command)
-    from cryptoparty.kits_cli import kit
+    from cryptoparty.kits.cli import kit
     app.cli.add_command(kit)
-
-
-def _now():
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 @click.command("init-db")
@@ -42,13 +38,13 @@ def init_db():
 @with_appcontext
 def demo():
     """Load the demo organization, organizer and events (idempotent)."""
-    from cryptoparty.services.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
+    from cryptoparty.events.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 
-    created = load_demo(today=date.today(), now=_now())
-    from cryptoparty.openpgp_cli import demo_key_and_announcement
-    from cryptoparty.services.demo import DEMO_ORG
+    created = load_demo(today=clock.now().date(), now=clock.now())
+    from cryptoparty.announcements.cli import demo_key_and_announcement
+    from cryptoparty.events.demo import DEMO_ORG
     created["events"] = list(created["events"]) + demo_key_and_announcement(
-        DEMO_ORG, "cryptoparty", now=_now())
+        DEMO_ORG, "cryptoparty", now=clock.now())
     made = ", ".join(created["events"]) or "nothing new"
     click.echo(f"Demo data: {made}.")
     click.echo(f"Demo organizer: login '{DEMO_LOGIN}', password '{DEMO_PASSWORD}'.")
@@ -64,8 +60,8 @@ def demo():
 @with_appcontext
 def create_organizer(login, name, org_slugs, org_name, password):
     """Create an organizer account, member of the given organizations."""
-    from cryptoparty.models import Organization
-    from cryptoparty.services import organizers
+    from cryptoparty.accounts import services as organizers
+    from cryptoparty.accounts.models import Organization
 
     orgs = []
     try:

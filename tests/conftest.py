@@ -17,8 +17,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from cryptoparty import create_app
-from cryptoparty.extensions import db
-from cryptoparty.i18n_catalog import compile_catalogs
+from cryptoparty.core.extensions import db
+from cryptoparty.core.i18n_catalog import compile_catalogs
 
 NOW = datetime(2026, 3, 1, 12, 0)  # naive UTC, like every stored datetime
 PASSWORD = "correct horse battery"
@@ -26,6 +26,9 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # Each test run gets its own PostgreSQL schema, so that runs in parallel (and
 # the tables of a real deployment) never meet.
 PG_SCHEMA = f"cptest_{os.getpid()}"
+# Each area's own fixtures.
+pytest_plugins = ["tests.volunteers.fixtures"]
+
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 compile_catalogs()
@@ -196,7 +199,7 @@ def now():
 @pytest.fixture
 def make_org(app):
     """Create an organization."""
-    from cryptoparty.services import organizers
+    from cryptoparty.accounts import services as organizers
 
     def make(slug="bib", name="Bibliothèque municipale", **kwargs):
         return organizers.create_organization(slug, name, **kwargs)
@@ -206,7 +209,7 @@ def make_org(app):
 @pytest.fixture
 def make_organizer(app):
     """Create an organizer, member of the given organizations."""
-    from cryptoparty.services import organizers
+    from cryptoparty.accounts import services as organizers
 
     def make(login="alice", organizations=(), password=PASSWORD, **kwargs):
         return organizers.create_organizer(login, password, organizations=list(organizations),
@@ -221,7 +224,7 @@ def make_event(app, make_org, now):
     ``program`` is a list of sessions, each ``(label, [workshop kwargs...])``;
     the default is two sessions of two workshops, the second one of 8 seats.
     """
-    from cryptoparty.services import events
+    from cryptoparty.events import services as events
 
     def make(organization=None, slug="cryptoparty", status="published", program=None,
              starts_in=timedelta(days=10), hours=4, **fields):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from cryptoparty import ROOT
+from cryptoparty.core.resources import ROOT
 
 BIN = Path(sys.executable).parent
 

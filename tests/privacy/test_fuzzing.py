@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from cryptoparty.extensions import db
-from cryptoparty.models import Ticket, TicketChoice, Workshop
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import Workshop
+from cryptoparty.registration.models import Ticket, TicketChoice
 from tests.conftest import NOW, login
 from tests.privacy.world import build_path, build_world, url_values
 
@@ -53,7 +54,9 @@ def test_the_api_keeps_to_its_openapi_description(app):
     from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
-        content_type_conformance, response_headers_conformance, response_schema_conformance,
+        content_type_conformance,
+        response_headers_conformance,
+        response_schema_conformance,
         status_code_conformance,
     )
 
@@ -80,7 +83,7 @@ def test_the_api_keeps_to_its_openapi_description(app):
 
 
 def test_the_served_description_is_the_packaged_file(client):
-    from cryptoparty.views.api_docs import openapi_description
+    from cryptoparty.registration.api_docs import openapi_description
 
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200 and response.json == openapi_description()

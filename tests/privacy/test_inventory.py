@@ -2,8 +2,8 @@
 
 import pytest
 
-from cryptoparty import inventory
-from cryptoparty.extensions import db
+from cryptoparty.core.extensions import db
+from cryptoparty.privacy import inventory
 
 
 @pytest.fixture

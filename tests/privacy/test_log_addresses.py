@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from cryptoparty.logging import ADDRESS_MASK, mask_addresses
+from cryptoparty.core.log_masking import ADDRESS_MASK, mask_addresses
 
 
 @pytest.mark.parametrize("line, address", [

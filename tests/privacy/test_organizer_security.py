@@ -5,10 +5,10 @@ from datetime import timedelta, timezone
 import pyotp
 import pytest
 
-from cryptoparty.extensions import db
-from cryptoparty.models import Organizer
-from cryptoparty.services import organizers
-from cryptoparty.services.errors import WeakPassword
+from cryptoparty.accounts import services as organizers
+from cryptoparty.accounts.models import Organizer
+from cryptoparty.core.errors import WeakPassword
+from cryptoparty.core.extensions import db
 from tests.conftest import NOW, PASSWORD, login
 
 

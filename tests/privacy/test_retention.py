@@ -5,9 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from cryptoparty.extensions import db
-from cryptoparty.models import Event, EventFigures, Ticket, TicketChoice, Volunteer
-from cryptoparty.services import registration, retention, volunteers
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import Event
+from cryptoparty.privacy import retention
+from cryptoparty.registration import services as registration
+from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
+from cryptoparty.volunteers import services as volunteers
+from cryptoparty.volunteers.models import Volunteer
 
 
 def _count(model, **where):

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from cryptoparty.extensions import db
+from cryptoparty.core.extensions import db
 
 
 @dataclass
@@ -33,12 +33,15 @@ class World:
 
 def build_world(now) -> World:
     """Create the world in the current app context (see the module docstring)."""
-    from cryptoparty.models import Event
-    from cryptoparty import ROOT
-    from cryptoparty.services import (
-        events, feedback, organizers, recipes, registration, volunteers,
-    )
-    from cryptoparty.services.demo import DEMO_LOGIN, DEMO_ORG, DEMO_PASSWORD, load_demo
+    from cryptoparty.accounts import services as organizers
+    from cryptoparty.core.resources import ROOT
+    from cryptoparty.events import services as events
+    from cryptoparty.events.demo import DEMO_LOGIN, DEMO_ORG, DEMO_PASSWORD, load_demo
+    from cryptoparty.events.models import Event
+    from cryptoparty.feedback import services as feedback
+    from cryptoparty.kits import recipes
+    from cryptoparty.registration import services as registration
+    from cryptoparty.volunteers import services as volunteers
 
     load_demo(today=now.date(), now=now)
     event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))
@@ -53,7 +56,8 @@ def build_world(now) -> World:
     entry = feedback.give_feedback(event, now=event.starts_at + timedelta(hours=1), rating=5,
                                    comment="Very clear.")
     recipe = recipes.save_recipe(event.organization,
-                                 (ROOT / "cryptoparty" / "catalogue" / "signal.toml").read_text()
+                                 (ROOT / "cryptoparty" / "kits" / "catalogue_recipes"
+                                  / "signal.toml").read_text()
                                  .replace('key = "signal"', 'key = "signal-bib"', 1), now=now)
     ids = {"claim_id": claim.id, "proposal_id": proposal.id, "feedback_id": entry.id,
            "volunteer_id": volunteer.id, "key": recipe.key,
@@ -108,7 +112,7 @@ def url_values(rule, world: World, ids: dict | None = None) -> dict:
         elif name == "key":
             values[name] = "tor-browser"
         elif name == "channel":
-            from cryptoparty.models.announcements import CHANNELS
+            from cryptoparty.announcements.models import CHANNELS
 
             values[name] = CHANNELS[0]
         elif name == "workshop_slug":

@@ -1,0 +1,1 @@
+"""Accounts: organizations, organizer accounts, login, the optional second factor."""

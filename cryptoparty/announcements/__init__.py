@@ -1,0 +1,1 @@
+"""Announcements: the organization's OpenPGP keys, signed announcements, the Web Key Directory."""

@@ -1,0 +1,72 @@
+"""Database plumbing shared by every service: SQLite tuning and transactions.
+
+SQLite runs in WAL mode so that readers never wait for the writer. A write
+transaction on SQLite starts with ``BEGIN IMMEDIATE``: it takes the write lock
+before its first read, so two writers queue on ``busy_timeout`` instead of one
+failing with "database is locked" when it upgrades a stale read snapshot.
+PostgreSQL needs none of this: its row locks serialise the conditional
+updates the services rely on.
+"""
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from cryptoparty.core.extensions import db
+
+_write_lock_wanted: ContextVar[bool] = ContextVar("write_lock_wanted", default=False)
+
+
+def init_app(app):
+    """Install the SQLite connection hooks on the app's engine."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _tune_sqlite(engine)
+
+
+def _tune_sqlite(engine: Engine):
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock_wanted.get() else "BEGIN")
+
+
+@contextmanager
+def atomic():
+    """Run the block as one write transaction: committed at the end, rolled back on error.
+
+    Services wrap every write in this, so a domain error raised half-way
+    leaves nothing behind. Inside another ``atomic()`` block it joins that
+    transaction through a savepoint (an error undoes this block only, and the
+    outer block commits everything at its end), so that a service such as the
+    purge can call other services and still write in one transaction.
+    """
+    session = db.session
+    if _write_lock_wanted.get():
+        with session.begin_nested():
+            yield session
+        return
+    # End any read transaction the view opened, so the write starts fresh.
+    session.commit()
+    token = _write_lock_wanted.set(True)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_lock_wanted.reset(token)

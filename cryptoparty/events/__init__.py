@@ -1,0 +1,1 @@
+"""Events: planning an event, its sessions and workshops; the public program and home page."""

@@ -1,0 +1,129 @@
+"""Forms of the back office's planning: events, sessions, workshops (shape only, no queries).
+
+Times typed in a form are the event's local wall-clock time; the views turn
+them into UTC before calling a service.
+"""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def event_kind_choices():
+    """The kinds of event, labelled in the reader's language."""
+    return [("cryptoparty", _l("CryptoParty")), ("cafe_vie_privee", _l("Privacy café")),
+            ("install_party", _l("Install party")), ("conference", _l("Conference"))]
+
+
+def workshop_format_choices():
+    """The formats of an activity, labelled in the reader's language."""
+    return [("workshop", _l("Workshop")), ("talk", _l("Talk")),
+            ("discussion", _l("Discussion")), ("install", _l("Install session")),
+            ("meal", _l("Meal"))]
+
+
+def level_choices():
+    """The levels of an activity, labelled in the reader's language."""
+    return [("beginner", _l("Beginner")), ("intermediate", _l("Intermediate")),
+            ("advanced", _l("Advanced"))]
+
+
+def _after(field_name, message):
+    def check(form, field):
+        other = form[field_name].data
+        if field.data and other and field.data <= other:
+            raise ValidationError(message)
+    return check
+
+
+class EventForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        _l("Web address"),
+        description=_l("Lowercase letters, digits and hyphens; leave empty to derive it "
+                       "from the title."),
+        validators=[Optional(), Length(max=80),
+                    Regexp(SLUG_PATTERN, message=_l("Use lowercase letters, digits and "
+                                                    "hyphens only."))])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
+                                   validators=[InputRequired()])
+    ends_at = DateTimeLocalField(
+        _l("Ends"), format=DATETIME_FORMAT,
+        validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
+                                                            "start."))])
+    registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=DATETIME_FORMAT,
+                                               validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(
+        _l("Registration closes"), format=DATETIME_FORMAT,
+        validators=[Optional(), _after("registration_opens_at",
+                                       _l("Registration must close after it opens."))])
+    max_party = IntegerField(
+        _l("Largest party per ticket"),
+        description=_l("So that a parent can register with a child, for instance."),
+        default=4, validators=[InputRequired(), NumberRange(min=1, max=20)])
+    retention_days = IntegerField(
+        _l("Days tickets are kept after the event"), default=7,
+        validators=[InputRequired(), NumberRange(min=0, max=365)])
+    volunteer_withdraw_hours = IntegerField(
+        _l("Volunteers may withdraw until (hours before the start)"), default=48,
+        validators=[InputRequired(), NumberRange(min=0, max=24 * 60)])
+
+
+class DuplicateForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
+                                   validators=[InputRequired()])
+
+
+class SessionForm(FlaskForm):
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=100)])
+    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
+                                   validators=[InputRequired()])
+    ends_at = DateTimeLocalField(
+        _l("Ends"), format=DATETIME_FORMAT,
+        validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
+                                                            "start."))])
+
+
+class WorkshopForm(FlaskForm):
+    session_id = SelectField(_l("Session"), coerce=int, validators=[InputRequired()])
+    format = SelectField(_l("Format"), choices=workshop_format_choices,
+                         validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
+    topics = StringField(_l("Topics"), description=_l("Separated by commas."),
+                         validators=[Length(max=300)])
+    level = SelectField(_l("Level"), choices=level_choices, validators=[InputRequired()])
+    room = StringField(_l("Room"), validators=[Length(max=100)])
+    capacity = IntegerField(
+        _l("Capacity"), validators=[
+            InputRequired(message=_l("Give the number of seats.")),
+            NumberRange(min=1, max=MAX_WORKSHOP_CAPACITY,
+                        message=_l("The capacity must be between %(min)s and %(max)s."))])
+    materials = TextAreaField(_l("Materials"), validators=[Length(max=2000)])
+    needs_facilitator = BooleanField(_l("Still needs a facilitator"))
+    allow_cofacilitators = BooleanField(_l("Several volunteers may facilitate it together"))

@@ -1,0 +1,151 @@
+"""Events, their sessions (time slots) and the workshops of each session.
+
+Every datetime column holds naive UTC; ``Event.timezone`` says how to show it.
+"""
+
+from zoneinfo import ZoneInfo
+
+from cryptoparty.core import clock
+from cryptoparty.core.extensions import db
+
+EVENT_KINDS = ("cryptoparty", "cafe_vie_privee", "install_party", "conference")
+EVENT_STATUSES = ("draft", "published", "cancelled", "archived")
+WORKSHOP_FORMATS = ("workshop", "talk", "discussion", "install", "meal")
+WORKSHOP_LEVELS = ("beginner", "intermediate", "advanced")
+
+
+class Event(db.Model):
+    """An evening (or afternoon) organized by one organization."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        db.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        db.CheckConstraint("retention_days >= 0", name="retention_positive"),
+        db.CheckConstraint("max_party >= 1", name="max_party_positive"),
+        db.CheckConstraint("volunteer_withdraw_hours >= 0", name="withdraw_hours_positive"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organizations.id"), nullable=False, index=True)
+    kind = db.Column(db.String(20), nullable=False, default="cryptoparty")
+    slug = db.Column(db.String(80), unique=True, nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    venue = db.Column(db.String(200), nullable=False, default="")
+    address = db.Column(db.String(300), nullable=False, default="")
+    timezone = db.Column(db.String(64), nullable=False, default="Europe/Paris")
+    starts_at = db.Column(db.DateTime, nullable=False)
+    ends_at = db.Column(db.DateTime, nullable=False)
+    registration_opens_at = db.Column(db.DateTime, nullable=True)
+    registration_closes_at = db.Column(db.DateTime, nullable=True)
+    status = db.Column(db.String(20), nullable=False, default="draft", index=True)
+    retention_days = db.Column(db.Integer, nullable=False, default=7)
+    max_party = db.Column(db.Integer, nullable=False, default=4)
+    # Volunteers may withdraw from a workshop until this many hours before the start.
+    volunteer_withdraw_hours = db.Column(db.Integer, nullable=False, default=48,
+                                         server_default="48")
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+    updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
+
+    organization = db.relationship("Organization", back_populates="events")
+    sessions = db.relationship("EventSession", back_populates="event",
+                               order_by="(EventSession.starts_at, EventSession.id)",
+                               cascade="all, delete-orphan")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The event's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the event has a public page (published, cancelled or archived)."""
+        return self.status != "draft"
+
+    @property
+    def workshops(self):
+        """All workshops of the event, in program order."""
+        return [w for s in self.sessions for w in s.workshops]
+
+    def __repr__(self):
+        return f"<Event {self.slug}>"
+
+
+class EventSession(db.Model):
+    """A time slot of an event; an attendee takes at most one workshop per session."""
+
+    __tablename__ = "event_sessions"
+    __table_args__ = (db.CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    label = db.Column(db.String(100), nullable=False)
+    starts_at = db.Column(db.DateTime, nullable=False)
+    ends_at = db.Column(db.DateTime, nullable=False)
+
+    event = db.relationship("Event", back_populates="sessions")
+    workshops = db.relationship("Workshop", back_populates="session",
+                                order_by="(Workshop.position, Workshop.id)",
+                                cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<EventSession {self.label}>"
+
+
+class Workshop(db.Model):
+    """An activity of a session: a workshop, a talk, a discussion, an install, a meal.
+
+    ``seats_taken`` counts confirmed seats (party sizes added up). It only
+    ever changes through a conditional UPDATE that keeps it within
+    ``capacity`` (see ``services.registration``).
+    """
+
+    __tablename__ = "workshops"
+    __table_args__ = (
+        db.CheckConstraint("capacity > 0", name="capacity_positive"),
+        db.CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity",
+                           name="seats_within_capacity"),
+        db.UniqueConstraint("event_id", "slug", name="uq_workshops_event_slug"),
+        db.CheckConstraint("facilitators >= 0", name="facilitators_positive"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    session_id = db.Column(db.ForeignKey("event_sessions.id", ondelete="CASCADE"),
+                           nullable=False, index=True)
+    # Denormalized from the session so that slugs are unique per event.
+    event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    slug = db.Column(db.String(80), nullable=False)
+    format = db.Column(db.String(20), nullable=False, default="workshop")
+    title = db.Column(db.String(200), nullable=False)
+    summary = db.Column(db.Text, nullable=False, default="")
+    topics = db.Column(db.String(300), nullable=False, default="")
+    level = db.Column(db.String(20), nullable=False, default="beginner")
+    room = db.Column(db.String(100), nullable=False, default="")
+    capacity = db.Column(db.Integer, nullable=False)
+    seats_taken = db.Column(db.Integer, nullable=False, default=0)
+    materials = db.Column(db.Text, nullable=False, default="")
+    needs_facilitator = db.Column(db.Boolean, nullable=False, default=False)
+    allow_cofacilitators = db.Column(db.Boolean, nullable=False, default=False,
+                                     server_default="0")
+    # Active volunteer claims; changed only by a guarded UPDATE (services.volunteers).
+    facilitators = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    recipe_key = db.Column(db.String(80), nullable=True)
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+    session = db.relationship("EventSession", back_populates="workshops")
+    event = db.relationship("Event", viewonly=True)
+
+    @property
+    def seats_left(self) -> int:
+        """Confirmed seats still free."""
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def topic_list(self) -> list[str]:
+        """Topics as a list of tags."""
+        return [t.strip() for t in self.topics.split(",") if t.strip()]
+
+    def __repr__(self):
+        return f"<Workshop {self.slug}>"

@@ -1,0 +1,351 @@
+"""Planning events: the event itself, its sessions and their workshops.
+
+Times are naive UTC. The rules enforced here (and echoed by the forms for a
+precise message next to the field) are: an event and each session end after
+they start, a session lies within its event, a workshop's capacity lies in
+``1..MAX_WORKSHOP_CAPACITY`` and never drops below the seats already taken.
+"""
+
+import re
+import unicodedata
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from cryptoparty.accounts.models import Organization, Organizer
+from cryptoparty.core.database import atomic
+from cryptoparty.core.errors import (
+    CapacityBelowTaken,
+    DuplicateSlug,
+    EndsBeforeStart,
+    EventNotFound,
+    HasRegistrations,
+    InvalidCapacity,
+    InvalidTransition,
+    SessionNoLongerInside,
+    SessionNotFound,
+    SessionOutsideEvent,
+    WorkshopNotFound,
+)
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import Event, EventSession, Workshop
+from cryptoparty.registration import services as registration
+from cryptoparty.registration.models import TicketChoice
+
+MAX_WORKSHOP_CAPACITY = 10_000
+EVENT_FIELDS = ("kind", "title", "description", "venue", "address", "timezone", "starts_at",
+                "ends_at", "registration_opens_at", "registration_closes_at",
+                "retention_days", "max_party", "volunteer_withdraw_hours")
+WORKSHOP_FIELDS = ("format", "title", "summary", "topics", "level", "room", "capacity",
+                   "materials", "needs_facilitator", "allow_cofacilitators", "recipe_key")
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """A lowercase ASCII slug: "Café vie privée" → "cafe-vie-privee"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "event"
+
+
+def _unique_slug(base: str, taken) -> str:
+    slug, n = base, 2
+    while taken(slug):
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _event_slug_taken(slug: str) -> bool:
+    return db.session.scalar(select(Event.id).filter_by(slug=slug)) is not None
+
+
+# Reading ------------------------------------------------------------------
+
+def upcoming_events(now: datetime, organization=None, *, city: str | None = None,
+                    kind: str | None = None) -> list[Event]:
+    """Published events that have not ended, soonest first (drafts and cancelled excluded).
+
+    ``city`` (the organization's city, any case) and ``kind`` narrow the list.
+    """
+    query = select(Event).where(Event.status == "published", Event.ends_at >= now)
+    if organization is not None:
+        query = query.where(Event.organization_id == organization.id)
+    if city:
+        from cryptoparty.accounts.models import Organization
+
+        query = query.join(Organization, Organization.id == Event.organization_id).where(
+            func.lower(Organization.city) == city.strip().lower())
+    if kind:
+        query = query.where(Event.kind == kind)
+    return list(db.session.scalars(query.order_by(Event.starts_at)))
+
+
+def get_public_event(slug: str) -> Event:
+    """An event that has a public page (not a draft), or ``EventNotFound``."""
+    event = db.session.scalar(select(Event).filter_by(slug=slug))
+    if event is None or not event.is_public:
+        raise EventNotFound()
+    return event
+
+
+def events_of(organizer: Organizer) -> list[Event]:
+    """Every event of the organizer's organizations, newest first."""
+    org_ids = [o.id for o in organizer.organizations]
+    if not org_ids:
+        return []
+    query = select(Event).where(Event.organization_id.in_(org_ids))
+    return list(db.session.scalars(query.order_by(Event.starts_at.desc())))
+
+
+def get_event_for(organizer: Organizer, slug: str) -> Event:
+    """An event the organizer may edit; another organization's event is ``EventNotFound``."""
+    event = db.session.scalar(select(Event).filter_by(slug=slug))
+    if event is None or not organizer.is_member_of(event.organization):
+        raise EventNotFound()
+    return event
+
+
+def get_session_for(organizer: Organizer, session_id: int) -> EventSession:
+    """A session of one of the organizer's events, or ``SessionNotFound``."""
+    session = db.session.get(EventSession, session_id)
+    if session is None or not organizer.is_member_of(session.event.organization):
+        raise SessionNotFound()
+    return session
+
+
+def get_workshop_for(organizer: Organizer, workshop_id: int) -> Workshop:
+    """A workshop of one of the organizer's events, or ``WorkshopNotFound``."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None or not organizer.is_member_of(workshop.session.event.organization):
+        raise WorkshopNotFound()
+    return workshop
+
+
+# Events -------------------------------------------------------------------
+
+def _check_event_times(starts_at, ends_at, opens_at=None, closes_at=None):
+    if ends_at <= starts_at:
+        raise EndsBeforeStart()
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise EndsBeforeStart()
+
+
+def create_event(organization, *, now: datetime, slug: str | None = None, **fields) -> Event:
+    """Create a draft event of the organization."""
+    _check_event_times(fields["starts_at"], fields["ends_at"],
+                       fields.get("registration_opens_at"), fields.get("registration_closes_at"))
+    with atomic():
+        if slug:
+            if _event_slug_taken(slug):
+                raise DuplicateSlug(slug=slug)
+        else:
+            slug = _unique_slug(slugify(fields["title"]), _event_slug_taken)
+        fields.setdefault("timezone", organization.timezone)
+        event = Event(organization=organization, slug=slug, status="draft",
+                      created_at=now, updated_at=now,
+                      **{k: v for k, v in fields.items() if k in EVENT_FIELDS})
+        db.session.add(event)
+    return event
+
+
+def update_event(event: Event, *, now: datetime, **fields) -> Event:
+    """Change an event's details; its sessions must still lie within it."""
+    merged = {k: fields.get(k, getattr(event, k)) for k in EVENT_FIELDS}
+    _check_event_times(merged["starts_at"], merged["ends_at"],
+                       merged["registration_opens_at"], merged["registration_closes_at"])
+    for session in event.sessions:
+        if session.starts_at < merged["starts_at"] or session.ends_at > merged["ends_at"]:
+            raise SessionNoLongerInside(label=session.label)
+    with atomic():
+        for key, value in merged.items():
+            setattr(event, key, value)
+        event.updated_at = now
+    return event
+
+
+_TRANSITIONS = {
+    "publish": ({"draft"}, "published"),
+    "cancel": ({"draft", "published"}, "cancelled"),
+    "archive": ({"published", "cancelled"}, "archived"),
+    "unpublish": ({"published"}, "draft"),
+}
+
+
+def change_status(event: Event, action: str, *, now: datetime) -> Event:
+    """Publish, cancel, archive or unpublish an event, if its current status allows it."""
+    allowed, target = _TRANSITIONS[action]
+    if event.status not in allowed:
+        raise InvalidTransition()
+    with atomic():
+        event.status = target
+        event.updated_at = now
+    return event
+
+
+def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Event:
+    """Copy an event with its sessions and workshops to a new date, as a draft.
+
+    Every time is shifted by the same amount, so the program keeps its shape;
+    registrations, volunteers and announcements are not copied.
+    """
+    shift = starts_at - event.starts_at
+
+    def moved(value):
+        return value + shift if value is not None else None
+
+    with atomic():
+        base = slugify(f"{event.title} {starts_at:%Y}")
+        copy = Event(
+            organization_id=event.organization_id, status="draft",
+            slug=_unique_slug(base, _event_slug_taken),
+            created_at=now, updated_at=now,
+            **{k: getattr(event, k) for k in EVENT_FIELDS},
+        )
+        copy.starts_at, copy.ends_at = moved(event.starts_at), moved(event.ends_at)
+        copy.registration_opens_at = moved(event.registration_opens_at)
+        copy.registration_closes_at = moved(event.registration_closes_at)
+        db.session.add(copy)
+        db.session.flush()
+        for session in event.sessions:
+            new_session = EventSession(label=session.label,
+                                       starts_at=moved(session.starts_at),
+                                       ends_at=moved(session.ends_at))
+            copy.sessions.append(new_session)
+            for workshop in session.workshops:
+                new_session.workshops.append(Workshop(
+                    event_id=copy.id, slug=workshop.slug, position=workshop.position,
+                    seats_taken=0, **{k: getattr(workshop, k) for k in WORKSHOP_FIELDS}))
+    return copy
+
+
+# Sessions -----------------------------------------------------------------
+
+def _check_session_times(event: Event, starts_at, ends_at):
+    if ends_at <= starts_at:
+        raise EndsBeforeStart()
+    if starts_at < event.starts_at or ends_at > event.ends_at:
+        raise SessionOutsideEvent()
+
+
+def add_session(event: Event, *, label: str, starts_at: datetime, ends_at: datetime,
+                now: datetime) -> EventSession:
+    """Add a time slot to an event."""
+    _check_session_times(event, starts_at, ends_at)
+    with atomic():
+        session = EventSession(event=event, label=label, starts_at=starts_at, ends_at=ends_at)
+        db.session.add(session)
+        event.updated_at = now
+    return session
+
+
+def update_session(session: EventSession, *, label: str, starts_at: datetime,
+                   ends_at: datetime, now: datetime) -> EventSession:
+    """Rename or move a time slot within its event."""
+    _check_session_times(session.event, starts_at, ends_at)
+    with atomic():
+        session.label, session.starts_at, session.ends_at = label, starts_at, ends_at
+        session.event.updated_at = now
+    return session
+
+
+def _has_registrations(*, session_id=None, workshop_id=None) -> bool:
+    query = select(TicketChoice.id)
+    if session_id is not None:
+        query = query.where(TicketChoice.session_id == session_id)
+    if workshop_id is not None:
+        query = query.where(TicketChoice.workshop_id == workshop_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def delete_session(session: EventSession, *, now: datetime) -> None:
+    """Delete a time slot that nobody has registered for."""
+    if _has_registrations(session_id=session.id):
+        raise HasRegistrations()
+    with atomic():
+        session.event.updated_at = now
+        db.session.delete(session)
+
+
+# Workshops ----------------------------------------------------------------
+
+def _check_capacity(capacity: int, taken: int = 0):
+    if not 1 <= capacity <= MAX_WORKSHOP_CAPACITY:
+        raise InvalidCapacity(maximum=MAX_WORKSHOP_CAPACITY)
+    if capacity < taken:
+        raise CapacityBelowTaken(taken=taken)
+
+
+def _workshop_slug_taken(event_id: int):
+    def taken(slug):
+        query = select(Workshop.id).filter_by(event_id=event_id, slug=slug)
+        return db.session.scalar(query) is not None
+    return taken
+
+
+def add_workshop(session: EventSession, *, now: datetime, slug: str | None = None,
+                 **fields) -> Workshop:
+    """Add a workshop (or talk, discussion, install, meal) to a session."""
+    _check_capacity(fields["capacity"])
+    with atomic():
+        event = session.event
+        taken = _workshop_slug_taken(event.id)
+        if slug and taken(slug):
+            raise DuplicateSlug(slug=slug)
+        slug = slug or _unique_slug(slugify(fields["title"], 40), taken)
+        position = len(session.workshops)
+        workshop = Workshop(session=session, event_id=event.id, slug=slug, position=position,
+                            **{k: v for k, v in fields.items() if k in WORKSHOP_FIELDS})
+        db.session.add(workshop)
+        event.updated_at = now
+    return workshop
+
+
+def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession | None = None,
+                    **fields) -> Workshop:
+    """Change a workshop; its capacity never drops below the seats taken."""
+    if "capacity" in fields:
+        _check_capacity(fields["capacity"])
+    if session is not None and session.id != workshop.session_id:
+        if session.event_id != workshop.event_id:
+            raise SessionNotFound()
+        if _has_registrations(workshop_id=workshop.id):
+            raise HasRegistrations()
+    with atomic():
+        if "capacity" in fields:
+            registration.lock_event_writes(workshop.event_id)
+            # Under the event's write lock no registration can slip in between
+            # this fresh read of the seats taken and the new capacity.
+            _check_capacity(fields["capacity"], workshop.seats_taken)
+        for key, value in fields.items():
+            if key in WORKSHOP_FIELDS:
+                setattr(workshop, key, value)
+        if session is not None:
+            workshop.session = session
+        workshop.session.event.updated_at = now
+        if "capacity" in fields:
+            # More seats: the waitlist moves up at once, in the same transaction.
+            db.session.flush()
+            registration.promote_waitlist(workshop.id)
+    return workshop
+
+
+def delete_workshop(workshop: Workshop, *, now: datetime) -> None:
+    """Delete a workshop that nobody has registered for."""
+    if _has_registrations(workshop_id=workshop.id):
+        raise HasRegistrations()
+    with atomic():
+        workshop.session.event.updated_at = now
+        db.session.delete(workshop)
+
+
+def event_by_slug_or_none(slug: str) -> Event | None:
+    """Any event with this slug, whatever its status (for the CLI)."""
+    return db.session.scalar(select(Event).filter_by(slug=slug))
+
+
+def directory_cities(now: datetime) -> list[str]:
+    """Cities of the organizations that have an upcoming event, for the directory's filter."""
+    query = (select(Organization.city).join(Event, Event.organization_id == Organization.id)
+             .where(Event.status == "published", Event.ends_at >= now, Organization.city != "")
+             .distinct())
+    return sorted(db.session.scalars(query), key=str.casefold)

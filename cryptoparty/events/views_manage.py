@@ -1,0 +1,263 @@
+"""The back office: an organizer plans the events of their organizations."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from cryptoparty.core import clock
+from cryptoparty.core.errors import DomainError
+from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.i18n import to_local_naive, to_utc
+from cryptoparty.events import services as event_service
+from cryptoparty.events.forms import DuplicateForm, EventForm, SessionForm, WorkshopForm
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every back-office page needs an organizer."""
+
+
+def _event_data(form: EventForm, tz: str) -> dict:
+    data = {name: form[name].data for name in event_service.EVENT_FIELDS
+            if name in form and name != "timezone"}
+    for name in EVENT_TIME_FIELDS:
+        if data.get(name) is not None:
+            data[name] = to_utc(data[name], tz)
+    data["description"] = data.get("description") or ""
+    data["address"] = data.get("address") or ""
+    return data
+
+
+def _fill_times(form, obj, names, tz):
+    for name in names:
+        value = getattr(obj, name)
+        form[name].data = to_local_naive(value, tz) if value else None
+
+
+def _field_error(form, error: DomainError, field: str | None = None):
+    """Show a domain error next to the field it concerns, or above the form."""
+    if field and field in form:
+        form[field].errors = list(form[field].errors) + [error.describe()]
+    else:
+        flash(error.describe(), "error")
+
+
+@bp.get("/")
+def dashboard():
+    """The organizer's events, by organization."""
+    return render_template("manage/dashboard.html", events=event_service.events_of(current_user),
+                           organizations=current_user.organizations)
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+def new_event():
+    """Create an event for one of the organizer's organizations."""
+    organizations = {o.slug: o for o in current_user.organizations}
+    org_slug = request.args.get("org") or next(iter(organizations), None)
+    organization = organizations.get(org_slug)
+    if organization is None:
+        abort(404)
+    form = EventForm()
+    if form.validate_on_submit():
+        try:
+            event = event_service.create_event(
+                organization, now=clock.now(), slug=form.slug.data or None,
+                timezone=organization.timezone, **_event_data(form, organization.timezone))
+        except DomainError as error:
+            _field_error(form, error, "slug" if error.status == 409 else "ends_at")
+        else:
+            flash(_("The event is created as a draft. Add its sessions and workshops, then "
+                    "publish it."), "success")
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/event_form.html", form=form, organization=organization,
+                           event=None), 400 if form.errors else 200
+
+
+@bp.route("/events/<slug>/", methods=["GET", "POST"])
+def event(slug):
+    """Edit an event; its sessions and workshops are listed below."""
+    event = event_service.get_event_for(current_user, slug)
+    form = EventForm(obj=event) if request.method == "GET" else EventForm()
+    if request.method == "GET":
+        _fill_times(form, event, EVENT_TIME_FIELDS, event.timezone)
+    del form.slug
+    if form.validate_on_submit():
+        try:
+            event_service.update_event(event, now=clock.now(), **_event_data(form, event.timezone))
+        except DomainError as error:
+            _field_error(form, error, "starts_at")
+        else:
+            flash(_("The event is saved."), "success")
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/event.html", event=event, form=form, action=ActionForm(),
+                           duplicate=DuplicateForm()), 400 if form.errors else 200
+
+
+@bp.post("/events/<slug>/<any(publish, cancel, archive, unpublish):action>")
+def change_status(slug, action):
+    """Publish, cancel, archive or unpublish an event."""
+    event = event_service.get_event_for(current_user, slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    event_service.change_status(event, action, now=clock.now())
+    messages = {"publish": _("The event is published."),
+                "cancel": _("The event is cancelled. Its page says so."),
+                "archive": _("The event is archived."),
+                "unpublish": _("The event is back to draft.")}
+    flash(messages[action], "success")
+    return redirect(url_for("manage.event", slug=event.slug))
+
+
+@bp.post("/events/<slug>/duplicate")
+def duplicate(slug):
+    """Copy an event, its sessions and workshops, to a new date."""
+    event = event_service.get_event_for(current_user, slug)
+    form = DuplicateForm()
+    if not form.validate_on_submit():
+        flash(_("Give the date and time of the new event."), "error")
+        return redirect(url_for("manage.event", slug=event.slug))
+    copy = event_service.duplicate_event(event, starts_at=to_utc(form.starts_at.data,
+                                                                 event.timezone), now=clock.now())
+    flash(_("This is the copy, as a draft. Check it, then publish it."), "success")
+    return redirect(url_for("manage.event", slug=copy.slug))
+
+
+# Sessions -----------------------------------------------------------------
+
+def _session_times(form, tz):
+    return dict(label=form.label.data, starts_at=to_utc(form.starts_at.data, tz),
+                ends_at=to_utc(form.ends_at.data, tz))
+
+
+@bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
+def new_session(slug):
+    """Add a time slot to an event."""
+    event = event_service.get_event_for(current_user, slug)
+    form = SessionForm()
+    if form.validate_on_submit():
+        try:
+            event_service.add_session(event, now=clock.now(),
+                                      **_session_times(form, event.timezone))
+        except DomainError as error:
+            _field_error(form, error, "starts_at")
+        else:
+            flash(_("The session is added."), "success")
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/session_form.html", form=form, event=event,
+                           session=None), 400 if form.errors else 200
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def edit_session(session_id):
+    """Rename or move a time slot."""
+    session = event_service.get_session_for(current_user, session_id)
+    event = session.event
+    form = SessionForm(obj=session) if request.method == "GET" else SessionForm()
+    if request.method == "GET":
+        _fill_times(form, session, ("starts_at", "ends_at"), event.timezone)
+    if form.validate_on_submit():
+        try:
+            event_service.update_session(session, now=clock.now(),
+                                         **_session_times(form, event.timezone))
+        except DomainError as error:
+            _field_error(form, error, "starts_at")
+        else:
+            flash(_("The session is saved."), "success")
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/session_form.html", form=form, event=event, session=session,
+                           action=ActionForm()), 400 if form.errors else 200
+
+
+@bp.post("/sessions/<int:session_id>/delete")
+def delete_session(session_id):
+    """Delete a time slot nobody registered for."""
+    session = event_service.get_session_for(current_user, session_id)
+    slug = session.event.slug
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    event_service.delete_session(session, now=clock.now())
+    flash(_("The session is deleted."), "success")
+    return redirect(url_for("manage.event", slug=slug))
+
+
+# Workshops ----------------------------------------------------------------
+
+def _workshop_form(event, **kwargs) -> WorkshopForm:
+    form = WorkshopForm(**kwargs)
+    form.session_id.choices = [(s.id, s.label) for s in event.sessions]
+    return form
+
+
+def _workshop_data(form) -> dict:
+    return {name: form[name].data for name in event_service.WORKSHOP_FIELDS
+            if name in form and name != "recipe_key"}
+
+
+def _session_of(event, session_id):
+    for session in event.sessions:
+        if session.id == session_id:
+            return session
+    abort(400)
+
+
+@bp.route("/events/<slug>/workshops/new", methods=["GET", "POST"])
+def new_workshop(slug):
+    """Add a workshop to one of the event's sessions."""
+    event = event_service.get_event_for(current_user, slug)
+    if not event.sessions:
+        flash(_("Add a session first: every workshop belongs to a time slot."), "info")
+        return redirect(url_for("manage.new_session", slug=event.slug))
+    form = _workshop_form(event)
+    if request.method == "GET" and request.args.get("session", "").isdigit():
+        form.session_id.data = int(request.args["session"])
+    if form.validate_on_submit():
+        try:
+            event_service.add_workshop(_session_of(event, form.session_id.data), now=clock.now(),
+                                       **_workshop_data(form))
+        except DomainError as error:
+            _field_error(form, error, "capacity")
+        else:
+            flash(_("The workshop is added."), "success")
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/workshop_form.html", form=form, event=event,
+                           workshop=None), 400 if form.errors else 200
+
+
+@bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+def edit_workshop(workshop_id):
+    """Change a workshop."""
+    workshop = event_service.get_workshop_for(current_user, workshop_id)
+    event = workshop.session.event
+    form = _workshop_form(event, obj=workshop) if request.method == "GET" \
+        else _workshop_form(event)
+    if request.method == "GET":
+        form.session_id.data = workshop.session_id
+    if form.validate_on_submit():
+        try:
+            event_service.update_workshop(workshop, now=clock.now(),
+                                          session=_session_of(event, form.session_id.data),
+                                          **_workshop_data(form))
+        except DomainError as error:
+            _field_error(form, error, "capacity")
+        else:
+            flash(_("The workshop is saved."), "success")
+            return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/workshop_form.html", form=form, event=event,
+                           workshop=workshop, action=ActionForm()), 400 if form.errors else 200
+
+
+@bp.post("/workshops/<int:workshop_id>/delete")
+def delete_workshop(workshop_id):
+    """Delete a workshop nobody registered for."""
+    workshop = event_service.get_workshop_for(current_user, workshop_id)
+    slug = workshop.session.event.slug
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    event_service.delete_workshop(workshop, now=clock.now())
+    flash(_("The workshop is deleted."), "success")
+    return redirect(url_for("manage.event", slug=slug))

@@ -1,0 +1,1 @@
+"""Feedback: anonymous ratings and comments after the evening, and their moderation."""

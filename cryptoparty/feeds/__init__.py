@@ -1,0 +1,1 @@
+"""Feeds: iCalendar, Atom, the organization page and share links."""

@@ -1,0 +1,204 @@
+"""Events in the formats calendars and feed readers already use, and the directory.
+
+- iCalendar (``icalendar``): per event, one VEVENT per session and one per
+  workshop, with the event's time zone as TZID and its VTIMEZONE; per
+  organization, one VEVENT per event. Cancelled events stay in the calendars
+  with ``STATUS:CANCELLED`` so that subscribers see the cancellation.
+- Atom (``feedgen``): upcoming events, newest change first.
+- Mastodon: a share link to the instance the person names; no script, no
+  third-party request from the page.
+
+URLs are built by the caller (views) and passed in: this module never looks
+at the request.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timezone
+from urllib.parse import quote, urlencode
+
+from feedgen.feed import FeedGenerator
+from flask_babel import lazy_gettext as _l
+from icalendar import Calendar
+from icalendar import Event as VEvent
+from sqlalchemy import select
+
+from cryptoparty.accounts.models import Organization
+from cryptoparty.core.errors import DomainError, NotFound
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import Event
+
+PRODID = "-//cryptoparty//Events//FR"
+
+
+class OrganizationNotFound(NotFound):
+    message = _l("There is no such organization.")
+
+
+class InvalidInstance(DomainError):
+    message = _l("Type the address of your Mastodon instance, for instance “mastodon.social”.")
+
+
+# Directory ------------------------------------------------------------------
+
+def get_organization(slug: str) -> Organization:
+    """An organization by its slug, or ``OrganizationNotFound``."""
+    org = db.session.scalar(select(Organization).filter_by(slug=slug))
+    if org is None:
+        raise OrganizationNotFound()
+    return org
+
+
+def public_events_of(organization: Organization) -> list[Event]:
+    """The organization's events that have a public page, soonest first."""
+    query = (select(Event).where(Event.organization_id == organization.id,
+                                 Event.status != "draft")
+             .order_by(Event.starts_at))
+    return list(db.session.scalars(query))
+
+
+def group_fingerprint(fingerprint: str | None) -> str:
+    """An OpenPGP fingerprint in groups of four, as gpg shows it: "ABCD EF01 ..."."""
+    if not fingerprint:
+        return ""
+    clean = re.sub(r"\s+", "", fingerprint).upper()
+    return " ".join(clean[i:i + 4] for i in range(0, len(clean), 4))
+
+
+# iCalendar ------------------------------------------------------------------
+
+def _local(value: datetime, event: Event) -> datetime:
+    """A naive UTC datetime as an aware one in the event's zone (DTSTART;TZID=...)."""
+    return value.replace(tzinfo=timezone.utc).astimezone(event.tz)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc)
+
+
+def _calendar(name: str, language: str | None = None) -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    if language:
+        cal.add("x-wr-language", language)
+    return cal
+
+
+def _vevent(uid: str, summary: str, start: datetime, end: datetime, event: Event, *,
+            url: str, description: str = "", location: str = "") -> VEvent:
+    vevent = VEvent()
+    vevent.add("uid", uid)
+    vevent.add("dtstamp", _utc(event.updated_at or event.created_at))
+    vevent.add("last-modified", _utc(event.updated_at or event.created_at))
+    vevent.add("dtstart", _local(start, event))
+    vevent.add("dtend", _local(end, event))
+    vevent.add("summary", summary)
+    if description:
+        vevent.add("description", description)
+    vevent.add("location", location or ", ".join(p for p in (event.venue, event.address) if p))
+    vevent.add("url", url)
+    vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    vevent.add("transp", "OPAQUE")
+    return vevent
+
+
+def event_calendar(event: Event, *, event_url: str, host: str) -> bytes:
+    """The event's program as iCalendar: one VEVENT per session and one per workshop."""
+    cal = _calendar(event.title)
+    for session in event.sessions:
+        titles = [w.title for w in session.workshops]
+        session_uid = f"session-{session.id}@{host}"
+        cal.add_component(_vevent(
+            session_uid, f"{event.title} — {session.label}", session.starts_at,
+            session.ends_at, event, url=event_url,
+            description="\n".join(f"• {t}" for t in titles)))
+        for workshop in session.workshops:
+            text = "\n\n".join(p for p in (workshop.summary, workshop.materials) if p)
+            location = ", ".join(p for p in (workshop.room, event.venue, event.address) if p)
+            vevent = _vevent(f"workshop-{workshop.id}@{host}", workshop.title,
+                             session.starts_at, session.ends_at, event,
+                             url=f"{event_url}#{workshop.slug}", description=text,
+                             location=location)
+            vevent.add("related-to", session_uid)
+            if workshop.topic_list:
+                vevent.add("categories", workshop.topic_list)
+            cal.add_component(vevent)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def organization_calendar(organization: Organization, events: list[Event], *,
+                          event_url: Callable[[Event], str], host: str) -> bytes:
+    """The organization's public events as iCalendar, one VEVENT per event."""
+    cal = _calendar(organization.name, organization.default_locale)
+    for event in events:
+        cal.add_component(_vevent(f"event-{event.id}@{host}", event.title, event.starts_at,
+                                  event.ends_at, event, url=event_url(event),
+                                  description=event.description))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+# Atom -----------------------------------------------------------------------
+
+def atom_feed(events: list[Event], *, title: str, feed_url: str, site_url: str,
+              event_url: Callable[[Event], str], describe: Callable[[Event], str],
+              language: str, now: datetime) -> bytes:
+    """An Atom feed of the given events; ``describe(event)`` gives each entry's summary."""
+    feed = FeedGenerator()
+    feed.id(feed_url)
+    feed.title(title)
+    feed.link(href=site_url, rel="alternate")
+    feed.link(href=feed_url, rel="self")
+    feed.language(language)
+    feed.generator("cryptoparty")
+    latest = max((e.updated_at for e in events), default=now)
+    feed.updated(_utc(latest))
+    # feedgen prepends each new entry: add the latest event first so the
+    # soonest ends up first in the document.
+    for event in reversed(events):
+        entry = feed.add_entry()
+        url = event_url(event)
+        entry.id(url)
+        entry.title(event.title)
+        entry.link(href=url, rel="alternate")
+        entry.published(_utc(event.created_at))
+        entry.updated(_utc(event.updated_at))
+        entry.author(name=event.organization.name)
+        entry.category(term=event.kind)
+        entry.summary(describe(event))
+    return feed.atom_str(pretty=True)
+
+
+# Mastodon -------------------------------------------------------------------
+
+_HOST_RE = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                      r"[a-z][a-z0-9-]{0,61}[a-z0-9]$")
+
+
+def mastodon_instance(typed: str) -> str:
+    """The instance's host name from what a person typed.
+
+    Accepts "mastodon.social", "https://mastodon.social/", "@me@mastodon.social";
+    refuses anything that is not a plain public host name (no port, path,
+    IP address or "localhost"), so the redirect can only go to a Mastodon-like
+    host the person chose.
+    """
+    text = (typed or "").strip().lower()
+    text = re.sub(r"^https?://", "", text)
+    if text.startswith("@") or text.count("@") == 1:
+        text = text.rsplit("@", 1)[-1]
+    text = text.rstrip("/")
+    if not _HOST_RE.match(text) or re.match(r"^[0-9.]+$", text):
+        raise InvalidInstance()
+    return text
+
+
+def mastodon_share_url(typed_instance: str, text: str) -> str:
+    """The instance's share page with the text filled in."""
+    host = mastodon_instance(typed_instance)
+    return f"https://{host}/share?{urlencode({'text': text}, quote_via=quote)}"

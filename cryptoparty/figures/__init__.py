@@ -1,0 +1,1 @@
+"""Figures: aggregated counts that outlive the tickets, and the board's report."""

@@ -1,0 +1,1 @@
+"""Kits: printable PDFs (poster, facilitator sheets, door signs...) and the workshop catalogue."""

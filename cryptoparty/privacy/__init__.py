@@ -1,0 +1,1 @@
+"""Privacy: the data inventory, /privacy, the record of processing, retention and purge."""

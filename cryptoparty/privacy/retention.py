@@ -1,0 +1,124 @@
+"""Retention: what an event leaves behind once its retention period is over.
+
+An event is *due* when ``ends_at + retention_days`` has passed. Purging a due
+event, in one transaction per event:
+
+1. snapshots its aggregated figures (``figures.snapshot_figures``), once: a
+   second run keeps the first snapshot instead of overwriting it with zeros;
+2. deletes its tickets and their choices (the check-in tag is derived from
+   the ticket's hash, so it goes with the ticket; the walk-in count is a figure
+   and stays);
+3. deletes its volunteers' contacts and public keys
+   (``volunteers.purge_volunteer_contacts``; pseudonyms stay in the program);
+4. archives it, if it was published or cancelled.
+
+``purge(now)`` is idempotent: run it daily (cron or a systemd timer, see the
+README) and at every start of the server (``make serve``).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from cryptoparty.core.database import atomic
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import Event
+from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
+from cryptoparty.volunteers.models import Volunteer
+
+
+@dataclass
+class PurgedEvent:
+    """What the purge removed from one event."""
+
+    slug: str
+    tickets: int = 0
+    choices: int = 0
+    volunteer_contacts: int = 0
+    archived: bool = False
+    figures_kept: bool = False
+
+
+@dataclass
+class PurgeReport:
+    """What one run of the purge did, event by event."""
+
+    now: datetime
+    events: list[PurgedEvent] = field(default_factory=list)
+
+    @property
+    def tickets(self) -> int:
+        """Tickets deleted in this run."""
+        return sum(e.tickets for e in self.events)
+
+    @property
+    def volunteer_contacts(self) -> int:
+        """Volunteer contacts deleted in this run."""
+        return sum(e.volunteer_contacts for e in self.events)
+
+
+def retention_ends(event: Event) -> datetime:
+    """When the event's tickets and contacts are due for deletion (naive UTC)."""
+    return event.ends_at + timedelta(days=event.retention_days)
+
+
+def is_due(event: Event, now: datetime) -> bool:
+    """Whether the event's retention period is over at ``now``."""
+    return now >= retention_ends(event)
+
+
+def due_events(now: datetime) -> list[Event]:
+    """Events whose retention period is over and that still hold something to purge."""
+    candidates = db.session.scalars(
+        select(Event).where(Event.ends_at <= now).order_by(Event.ends_at, Event.id))
+    return [event for event in candidates if is_due(event, now) and _has_work(event)]
+
+
+def _has_work(event: Event) -> bool:
+    if event.status in ("published", "cancelled"):
+        return True
+    tickets = db.session.scalar(select(func.count(Ticket.id)).filter_by(event_id=event.id))
+    contacts = db.session.scalar(
+        select(func.count(Volunteer.id)).where(
+            Volunteer.event_id == event.id,
+            Volunteer.contact_ciphertext.is_not(None) | Volunteer.public_key.is_not(None)))
+    return bool(tickets or contacts)
+
+
+def purge(now: datetime) -> PurgeReport:
+    """Purge every due event (see the module docstring); returns what was removed."""
+    report = PurgeReport(now=now)
+    for event_id in [event.id for event in due_events(now)]:
+        report.events.append(purge_event(db.session.get(Event, event_id), now))
+    return report
+
+
+def purge_event(event: Event, now: datetime) -> PurgedEvent:
+    """Purge one due event in a single transaction; nothing is removed before it is due."""
+    from cryptoparty.figures import services as figures
+    from cryptoparty.volunteers import services as volunteers
+
+    done = PurgedEvent(slug=event.slug)
+    if not is_due(event, now):
+        return done
+    with atomic():
+        snapshot = db.session.get(EventFigures, event.id)
+        if snapshot is None or snapshot.purged_on is None:
+            figures.snapshot_figures(event, now)
+        done.figures_kept = True
+        ticket_ids = select(Ticket.id).where(Ticket.event_id == event.id)
+        done.choices = db.session.execute(
+            delete(TicketChoice).where(TicketChoice.ticket_id.in_(ticket_ids))
+            .execution_options(synchronize_session=False)).rowcount
+        done.tickets = db.session.execute(
+            delete(Ticket).where(Ticket.event_id == event.id)
+            .execution_options(synchronize_session=False)).rowcount
+        done.volunteer_contacts = volunteers.purge_volunteer_contacts(event, now)
+        event = db.session.get(Event, event.id)
+        if event.status in ("published", "cancelled"):
+            event.status = "archived"
+            event.updated_at = now
+            done.archived = True
+    db.session.expire_all()
+    return done

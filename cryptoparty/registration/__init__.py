@@ -1,0 +1,1 @@
+"""Registration: anonymous tickets, capacity and the waitlist, check-in, the JSON API."""

@@ -1,0 +1,87 @@
+"""Anonymous tickets and the figures that outlive them.
+
+A ticket holds no link to any person: a party size, the hash of its code, the
+day it was made and its choices. See ``services.registration`` for the rules.
+"""
+
+from cryptoparty.core.extensions import db
+
+TICKET_STATUSES = ("active", "cancelled")
+CHOICE_STATUSES = ("confirmed", "waitlisted")
+
+
+class Ticket(db.Model):
+    """An anonymous registration for one event."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (db.CheckConstraint("party >= 1", name="party_positive"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False,
+                         index=True)
+    code_hash = db.Column(db.String(64), unique=True, nullable=False)
+    party = db.Column(db.Integer, nullable=False, default=1)
+    status = db.Column(db.String(20), nullable=False, default="active")
+    # The day only: a finer time could help link a ticket to a person.
+    created_on = db.Column(db.Date, nullable=False)
+    checked_in = db.Column(db.Boolean, nullable=False, default=False)
+
+    event = db.relationship("Event")
+    choices = db.relationship("TicketChoice", back_populates="ticket",
+                              cascade="all, delete-orphan", order_by="TicketChoice.id")
+
+    @property
+    def check_tag(self) -> str:
+        """The short tag printed on the ticket and the door list (derived from the hash)."""
+        from cryptoparty.registration.codes import check_tag
+
+        return check_tag(self.code_hash)
+
+    @property
+    def overall_status(self) -> str:
+        """cancelled, waitlisted (for at least one workshop) or confirmed."""
+        if self.status == "cancelled":
+            return "cancelled"
+        return "waitlisted" if any(c.status == "waitlisted" for c in self.choices) \
+            else "confirmed"
+
+
+class TicketChoice(db.Model):
+    """A ticket's workshop in one session, confirmed or waitlisted.
+
+    The autoincrement id orders the waitlist: no timestamp is needed.
+    """
+
+    __tablename__ = "ticket_choices"
+    __table_args__ = (
+        db.UniqueConstraint("ticket_id", "session_id", name="uq_ticket_choices_ticket_session"),
+        db.Index("ix_ticket_choices_waitlist", "workshop_id", "status", "id"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    ticket_id = db.Column(db.ForeignKey("tickets.id", ondelete="CASCADE"), nullable=False)
+    session_id = db.Column(db.ForeignKey("event_sessions.id", ondelete="CASCADE"),
+                           nullable=False)
+    workshop_id = db.Column(db.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False)
+    status = db.Column(db.String(20), nullable=False)
+
+    ticket = db.relationship("Ticket", back_populates="choices")
+    workshop = db.relationship("Workshop")
+
+
+class EventFigures(db.Model):
+    """Aggregated counts of an event; they survive the purge of its tickets."""
+
+    __tablename__ = "event_figures"
+
+    event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    walk_ins = db.Column(db.Integer, nullable=False, default=0)
+    registered = db.Column(db.Integer, nullable=True)
+    tickets = db.Column(db.Integer, nullable=True)
+    waitlisted = db.Column(db.Integer, nullable=True)
+    checked_in = db.Column(db.Integer, nullable=True)
+    # Per-workshop fill at the time of the purge: {"<workshop id>": {...}}.
+    workshops = db.Column(db.JSON, nullable=True)
+    purged_on = db.Column(db.Date, nullable=True)
+
+    event = db.relationship("Event")

@@ -1,0 +1,576 @@
+"""Anonymous registration: tickets, capacity, the waitlist, changes and check-in.
+
+Contract
+--------
+- A ticket is a party size, the hash of its code (``services.codes``), the
+  day it was made and at most one choice per session of its event. Nothing
+  else; no link to any person.
+- **Capacity** (invariant 1 of DESIGN.md): ``Workshop.seats_taken`` counts
+  the confirmed people of a workshop and only changes through
+  ``UPDATE workshops SET seats_taken = seats_taken + :n WHERE id = :id AND
+  seats_taken + :n <= capacity`` (or the matching decrement), whose row count
+  says whether the seats were taken, in the same transaction as the ticket
+  rows. The database's ``CHECK (seats_taken <= capacity)`` backs it up.
+- **Serialisation.** Every write runs in ``database.atomic()``. On SQLite that
+  is ``BEGIN IMMEDIATE`` (one writer at a time). On PostgreSQL every write of
+  this module first locks its event's row (``SELECT ... FOR NO KEY UPDATE``),
+  so that the writes of one event run one after another and a promotion can
+  never miss a waitlisted choice that a concurrent transaction has not yet
+  committed; the conditional UPDATE still guards capacity on its own. Lock
+  order is always: event row, then workshop rows; so there is no deadlock.
+- **Waitlist, "first that fits".** A choice that finds no seat is waitlisted;
+  the waitlist is ordered by the choice's autoincrement id (no timestamp is
+  kept). When seats free (cancellation, smaller party, changed choice), the
+  same transaction walks the waitlist of that workshop oldest first and
+  promotes every choice whose party fits in the seats now free; a party of 3
+  waiting while 1 seat frees keeps its place at the head, and the seat goes
+  to the oldest waiting party of 1 behind it. Seats are never left empty
+  while someone who fits waits, and each waiting party is passed over only
+  by smaller parties, never by a newer registration of the same size.
+- **Changes** are atomic: a swap to a full workshop raises ``WorkshopFull``
+  and keeps the old seat; only a choice that was itself waitlisted (or no
+  choice) becomes a waitlisted choice elsewhere.
+- Registration opens at ``registration_opens_at`` (None: already open) and
+  closes at ``registration_closes_at`` (None: when the event starts). Changes
+  and party reductions are possible until the event starts; a cancellation
+  until it ends.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import selectinload
+
+from cryptoparty.core.database import atomic
+from cryptoparty.core.errors import DomainError, EventNotFound, NotFound
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import Event, EventSession, Workshop
+from cryptoparty.registration import codes
+from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
+
+MAX_WALK_INS = 100_000
+
+
+# Errors ---------------------------------------------------------------------
+
+class RegistrationClosed(DomainError):
+    status = 409
+    message = _l("Registration for this event is closed.")
+
+
+class RegistrationNotOpen(RegistrationClosed):
+    message = _l("Registration for this event is not open yet.")
+
+
+class EventCancelled(RegistrationClosed):
+    message = _l("This event is cancelled: registration is closed.")
+
+
+class EventOver(RegistrationClosed):
+    message = _l("This event has already taken place.")
+
+
+class ChangesClosed(RegistrationClosed):
+    message = _l("The event has started: tickets can no longer be changed.")
+
+
+class TicketNotFound(NotFound):
+    message = _l("There is no ticket with this code. Check what you typed: the code has "
+                 "16 characters, in four groups.")
+
+
+class TicketCancelled(DomainError):
+    status = 409
+    message = _l("This ticket is cancelled.")
+
+
+class UnknownWorkshop(DomainError):
+    message = _l("One of the chosen workshops is not part of this event.")
+
+
+class TwoWorkshopsInOneSession(DomainError):
+    message = _l("Choose at most one workshop per session.")
+
+
+class NoWorkshopChosen(DomainError):
+    message = _l("Choose at least one workshop.")
+
+
+class InvalidParty(DomainError):
+    message = _l("The number of people must be a whole number between 1 and %(maximum)d.")
+
+
+class PartyNotSmaller(DomainError):
+    message = _l("The new number of people must be smaller than the current one "
+                 "(%(party)d) and at least 1.")
+
+
+class WorkshopFull(DomainError):
+    status = 409
+    message = _l("“%(title)s” is full: nothing was changed, you keep your current choice.")
+
+
+class InvalidWalkIns(DomainError):
+    message = _l("The number of walk-ins cannot go below zero.")
+
+
+# Results --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChoiceOutcome:
+    """Where a new ticket landed in one workshop."""
+
+    workshop_id: int
+    status: str  # "confirmed" or "waitlisted"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A new ticket: its code (shown once, never stored) and its choices."""
+
+    code: str
+    ticket_id: int
+    party: int
+    choices: list[ChoiceOutcome]
+
+    @property
+    def status(self) -> str:
+        """"confirmed" if every choice is, else "waitlisted"."""
+        return ticket_status_of("active", [c.status for c in self.choices])
+
+
+def ticket_status_of(ticket_status: str, choice_statuses) -> str:
+    """The one-word status of a ticket: cancelled, confirmed or waitlisted."""
+    if ticket_status == "cancelled":
+        return "cancelled"
+    return "waitlisted" if "waitlisted" in choice_statuses else "confirmed"
+
+
+# Rules ----------------------------------------------------------------------
+
+def registration_state(event: Event, now: datetime) -> str:
+    """Why registration is open or not: open, not_yet, closed, cancelled, over, draft."""
+    if event.status == "draft":
+        return "draft"
+    if event.status == "cancelled":
+        return "cancelled"
+    if event.status == "archived" or now >= event.ends_at:
+        return "over"
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return "not_yet"
+    closes_at = event.registration_closes_at or event.starts_at
+    if now >= closes_at:
+        return "closed"
+    return "open"
+
+
+_STATE_ERRORS = {"draft": EventNotFound, "cancelled": EventCancelled, "over": EventOver,
+                 "not_yet": RegistrationNotOpen, "closed": RegistrationClosed}
+
+
+def check_registration_open(event: Event, now: datetime) -> None:
+    """Raise the precise ``RegistrationClosed`` (or ``EventNotFound``) unless open."""
+    state = registration_state(event, now)
+    if state != "open":
+        raise _STATE_ERRORS[state]()
+
+
+def check_party(event: Event, party) -> int:
+    """The party size as an int within ``1..event.max_party``, or ``InvalidParty``."""
+    if isinstance(party, bool) or not isinstance(party, int) \
+            or not 1 <= party <= event.max_party:
+        raise InvalidParty(maximum=event.max_party)
+    return party
+
+
+def _workshop_rows(event_id: int, workshop_ids) -> list:
+    """(id, session_id, title) of the chosen workshops, checked against the event."""
+    ids = list(workshop_ids)
+    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+        raise UnknownWorkshop()
+    if not ids:
+        raise NoWorkshopChosen()
+    if len(set(ids)) != len(ids):
+        raise TwoWorkshopsInOneSession()
+    rows = db.session.execute(
+        select(Workshop.id, Workshop.session_id, Workshop.title)
+        .where(Workshop.id.in_(ids), Workshop.event_id == event_id)).all()
+    if len(rows) != len(ids):
+        raise UnknownWorkshop()
+    if len({r.session_id for r in rows}) != len(rows):
+        raise TwoWorkshopsInOneSession()
+    # Ascending ids: every transaction locks workshop rows in the same order.
+    return sorted(rows, key=lambda r: r.id)
+
+
+# Seats ----------------------------------------------------------------------
+
+def lock_event_writes(event_id: int) -> None:
+    """Serialise the writes of one event on PostgreSQL (SQLite already has one writer).
+
+    Take it first in a transaction that changes seats or the waitlist (before any
+    workshop row is updated): the lock order is event row, then workshop rows.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        with db.session.no_autoflush:
+            db.session.execute(select(Event.id).where(Event.id == event_id)
+                               .with_for_update(key_share=True))
+
+
+_lock_event = lock_event_writes
+
+
+def _take_seats(workshop_id: int, party: int) -> bool:
+    """Take ``party`` confirmed seats if they fit; the row count says whether they did."""
+    result = db.session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id, Workshop.seats_taken + party <= Workshop.capacity)
+        .values(seats_taken=Workshop.seats_taken + party)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _free_seats(workshop_id: int, count: int) -> None:
+    """Give back ``count`` confirmed seats, then promote whoever now fits."""
+    db.session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id, Workshop.seats_taken >= count)
+        .values(seats_taken=Workshop.seats_taken - count)
+        .execution_options(synchronize_session=False))
+    promote_waitlist(workshop_id)
+
+
+def promote_waitlist(workshop_id: int) -> list[int]:
+    """Confirm the oldest waitlisted choices that fit in the free seats ("first that fits").
+
+    Call it inside ``atomic()`` after the event's lock; returns the promoted choice ids.
+    """
+    free = db.session.scalar(select(Workshop.capacity - Workshop.seats_taken)
+                             .where(Workshop.id == workshop_id))
+    promoted = []
+    if not free or free <= 0:
+        return promoted
+    waiting = db.session.execute(
+        select(TicketChoice.id, Ticket.party)
+        .join(Ticket, Ticket.id == TicketChoice.ticket_id)
+        .where(TicketChoice.workshop_id == workshop_id, TicketChoice.status == "waitlisted",
+               Ticket.party <= free)
+        .order_by(TicketChoice.id)).all()
+    for choice_id, party in waiting:
+        if party > free:
+            continue
+        if not _take_seats(workshop_id, party):
+            break
+        db.session.execute(update(TicketChoice).where(TicketChoice.id == choice_id)
+                           .values(status="confirmed")
+                           .execution_options(synchronize_session=False))
+        promoted.append(choice_id)
+        free -= party
+        if free == 0:
+            break
+    return promoted
+
+
+# Registering ----------------------------------------------------------------
+
+def register(event: Event, workshop_ids, party, *, now: datetime) -> Registration:
+    """Create an anonymous ticket: one seat (or waitlist place) per chosen workshop.
+
+    ``workshop_ids`` holds at most one workshop per session of ``event``.
+    Raises ``RegistrationClosed`` (and subclasses), ``InvalidParty``,
+    ``UnknownWorkshop``, ``TwoWorkshopsInOneSession`` or ``NoWorkshopChosen``
+    before writing anything.
+    """
+    check_registration_open(event, now)
+    party = check_party(event, party)
+    event_id = event.id
+    rows = _workshop_rows(event_id, workshop_ids)
+    code = codes.new_code()
+    code_hash = codes.hash_code(code)
+    outcomes = []
+    with atomic():
+        _lock_event(event_id)
+        ticket = Ticket(event_id=event_id, code_hash=code_hash, party=party,
+                        status="active", created_on=now.date())
+        for row in rows:
+            status = "confirmed" if _take_seats(row.id, party) else "waitlisted"
+            ticket.choices.append(TicketChoice(session_id=row.session_id,
+                                               workshop_id=row.id, status=status))
+            outcomes.append(ChoiceOutcome(row.id, status))
+        db.session.add(ticket)
+        db.session.flush()
+        ticket_id = ticket.id
+    return Registration(code=code, ticket_id=ticket_id, party=party, choices=outcomes)
+
+
+# Finding a ticket -----------------------------------------------------------
+
+def get_ticket_by_code(typed: str) -> Ticket:
+    """The ticket of a code as typed (any case, spaces or dashes), or ``TicketNotFound``."""
+    code = codes.normalize(typed)
+    if code is None:
+        raise TicketNotFound()
+    ticket = db.session.scalar(select(Ticket).filter_by(code_hash=codes.hash_code(code)))
+    if ticket is None:
+        raise TicketNotFound()
+    return ticket
+
+
+def waitlist_positions(ticket: Ticket) -> dict[int, int]:
+    """For each waitlisted choice of the ticket (by workshop id): its place in the queue."""
+    positions = {}
+    for choice in ticket.choices:
+        if choice.status != "waitlisted":
+            continue
+        ahead = db.session.scalar(
+            select(func.count(TicketChoice.id))
+            .where(TicketChoice.workshop_id == choice.workshop_id,
+                   TicketChoice.status == "waitlisted", TicketChoice.id < choice.id))
+        positions[choice.workshop_id] = ahead + 1
+    return positions
+
+
+# Changing a ticket ----------------------------------------------------------
+
+def _check_changeable(ticket: Ticket, now: datetime) -> None:
+    if ticket.status == "cancelled":
+        raise TicketCancelled()
+    event = ticket.event
+    if event.status != "published" or now >= event.starts_at:
+        raise ChangesClosed()
+
+
+def _reload_locked(ticket_id: int) -> Ticket:
+    # Read again under the lock: what the page showed may be stale.
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+    db.session.refresh(ticket, ["choices"])
+    return ticket
+
+
+def change_choices(ticket: Ticket, workshop_ids, *, now: datetime) -> Ticket:
+    """Replace the ticket's choices; unchanged choices keep their seat or place.
+
+    A new workshop that is full raises ``WorkshopFull`` when the choice it
+    replaces in that session was confirmed: the old seat is never lost.
+    """
+    _check_changeable(ticket, now)
+    event_id, ticket_id = ticket.event_id, ticket.id
+    rows = _workshop_rows(event_id, workshop_ids)
+    with atomic():
+        _lock_event(event_id)
+        ticket = _reload_locked(ticket_id)
+        if ticket.status == "cancelled":
+            raise TicketCancelled()
+        wanted = {row.session_id: row for row in rows}
+        current = {c.session_id: c for c in ticket.choices}
+        freed, added = [], []
+        for session_id in sorted(set(wanted) | set(current)):
+            old, new = current.get(session_id), wanted.get(session_id)
+            if old is not None and new is not None and old.workshop_id == new.id:
+                continue
+            if new is not None:
+                if _take_seats(new.id, ticket.party):
+                    added.append(TicketChoice(session_id=session_id, workshop_id=new.id,
+                                              status="confirmed"))
+                elif old is not None and old.status == "confirmed":
+                    raise WorkshopFull(title=new.title)
+                else:
+                    added.append(TicketChoice(session_id=session_id, workshop_id=new.id,
+                                              status="waitlisted"))
+            if old is not None:
+                if old.status == "confirmed":
+                    freed.append(old.workshop_id)
+                ticket.choices.remove(old)
+        # Deletes first: a new choice may take the (ticket, session) slot of an old one.
+        db.session.flush()
+        ticket.choices.extend(added)
+        db.session.flush()
+        for workshop_id in sorted(freed):
+            _free_seats(workshop_id, ticket.party)
+    return ticket
+
+
+def reduce_party(ticket: Ticket, party, *, now: datetime) -> Ticket:
+    """Make the party smaller; the seats it frees go to the waitlist at once."""
+    _check_changeable(ticket, now)
+    if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party < ticket.party:
+        raise PartyNotSmaller(party=ticket.party)
+    event_id, ticket_id = ticket.event_id, ticket.id
+    with atomic():
+        _lock_event(event_id)
+        ticket = _reload_locked(ticket_id)
+        if ticket.status == "cancelled":
+            raise TicketCancelled()
+        if party >= ticket.party:
+            raise PartyNotSmaller(party=ticket.party)
+        released = ticket.party - party
+        ticket.party = party
+        db.session.flush()
+        for choice in sorted(ticket.choices, key=lambda c: c.workshop_id):
+            if choice.status == "confirmed":
+                _free_seats(choice.workshop_id, released)
+    return ticket
+
+
+def cancel(ticket: Ticket, *, now: datetime) -> Ticket:
+    """Cancel a ticket: its seats go to the waitlist at once. Cancelling twice is harmless."""
+    if ticket.status == "cancelled":
+        return ticket
+    if now >= ticket.event.ends_at:
+        raise EventOver()
+    event_id, ticket_id = ticket.event_id, ticket.id
+    with atomic():
+        _lock_event(event_id)
+        ticket = _reload_locked(ticket_id)
+        if ticket.status == "cancelled":
+            return ticket
+        freed = sorted(c.workshop_id for c in ticket.choices if c.status == "confirmed")
+        ticket.choices.clear()
+        ticket.status = "cancelled"
+        ticket.checked_in = False
+        db.session.flush()
+        for workshop_id in freed:
+            _free_seats(workshop_id, ticket.party)
+    return ticket
+
+
+# At the door ----------------------------------------------------------------
+
+def check_in(ticket: Ticket, *, checked_in: bool = True) -> Ticket:
+    """Mark a ticket as arrived (or undo it). A cancelled ticket cannot be checked in."""
+    if ticket.status == "cancelled":
+        raise TicketCancelled()
+    ticket_id = ticket.id
+    with atomic():
+        db.session.execute(update(Ticket).where(Ticket.id == ticket_id)
+                           .values(checked_in=checked_in)
+                           .execution_options(synchronize_session=False))
+    return db.session.get(Ticket, ticket_id, populate_existing=True)
+
+
+def walk_ins(event: Event) -> int:
+    """People who came without a ticket."""
+    return db.session.scalar(select(EventFigures.walk_ins)
+                             .where(EventFigures.event_id == event.id)) or 0
+
+
+def add_walk_ins(event: Event, delta: int) -> int:
+    """Count people who came without a ticket (a negative delta corrects a mistake)."""
+    event_id = event.id
+    with atomic():
+        _lock_event(event_id)
+        figures = db.session.get(EventFigures, event_id, populate_existing=True)
+        if figures is None:
+            figures = EventFigures(event_id=event_id, walk_ins=0)
+            db.session.add(figures)
+        total = figures.walk_ins + delta
+        if not 0 <= total <= MAX_WALK_INS:
+            raise InvalidWalkIns()
+        figures.walk_ins = total
+    return total
+
+
+# Figures --------------------------------------------------------------------
+
+@dataclass
+class WorkshopFigures:
+    """People (not tickets) per workshop."""
+
+    workshop: Workshop
+    confirmed: int = 0
+    waitlisted: int = 0
+    checked_in: int = 0
+
+    @property
+    def fill_rate(self) -> float:
+        """Confirmed seats over capacity, from 0 to 1."""
+        return self.confirmed / self.workshop.capacity if self.workshop.capacity else 0.0
+
+
+@dataclass
+class SessionFigures:
+    """Expected and arrived people of one session."""
+
+    session: EventSession
+    workshops: list[WorkshopFigures] = field(default_factory=list)
+
+    @property
+    def confirmed(self) -> int:
+        return sum(w.confirmed for w in self.workshops)
+
+    @property
+    def waitlisted(self) -> int:
+        return sum(w.waitlisted for w in self.workshops)
+
+    @property
+    def checked_in(self) -> int:
+        return sum(w.checked_in for w in self.workshops)
+
+
+@dataclass
+class EventCounts:
+    """The check-in page's counts: per session and per workshop, plus the event totals."""
+
+    sessions: list[SessionFigures]
+    tickets: int
+    people: int
+    checked_in: int
+    walk_ins: int
+
+
+def event_counts(event: Event) -> EventCounts:
+    """Confirmed, waitlisted and checked-in people per workshop and session (three queries)."""
+    people = func.sum(Ticket.party)
+    arrived = func.sum(case((Ticket.checked_in, Ticket.party), else_=0))
+    rows = db.session.execute(
+        select(TicketChoice.workshop_id, TicketChoice.status, people, arrived)
+        .join(Ticket, Ticket.id == TicketChoice.ticket_id)
+        .where(Ticket.event_id == event.id, Ticket.status == "active")
+        .group_by(TicketChoice.workshop_id, TicketChoice.status)).all()
+    by_workshop = {}
+    for workshop_id, status, count, checked in rows:
+        figures = by_workshop.setdefault(workshop_id, {"confirmed": 0, "waitlisted": 0,
+                                                       "checked_in": 0})
+        figures[status] = count or 0
+        figures["checked_in"] += checked or 0
+    sessions = []
+    for session in event.sessions:
+        sessions.append(SessionFigures(session, [
+            WorkshopFigures(w, **by_workshop.get(w.id, {})) for w in session.workshops]))
+    tickets, total, checked_in = db.session.execute(
+        select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.party), 0),
+               func.coalesce(func.sum(case((Ticket.checked_in, Ticket.party), else_=0)), 0))
+        .where(Ticket.event_id == event.id, Ticket.status == "active")).one()
+    return EventCounts(sessions=sessions, tickets=tickets, people=total,
+                       checked_in=checked_in, walk_ins=walk_ins(event))
+
+
+@dataclass
+class DoorListEntry:
+    """One line of the printed door list: never the code."""
+
+    tag: str
+    party: int
+    checked_in: bool
+    choices: list  # [(session label, workshop title, status)]
+
+
+def door_list(event: Event) -> list[DoorListEntry]:
+    """Active tickets by check-in tag, with their party and workshops."""
+    tickets = db.session.scalars(
+        select(Ticket).where(Ticket.event_id == event.id, Ticket.status == "active")
+        .options(selectinload(Ticket.choices))).all()
+    workshops = {w.id: w for w in event.workshops}
+    entries = []
+    for ticket in tickets:
+        choices = []
+        for choice in sorted(ticket.choices, key=lambda c: (
+                workshops[c.workshop_id].session.starts_at, c.session_id)):
+            workshop = workshops[choice.workshop_id]
+            choices.append((workshop.session.label, workshop.title, choice.status))
+        entries.append(DoorListEntry(ticket.check_tag, ticket.party, ticket.checked_in,
+                                     choices))
+    return sorted(entries, key=lambda e: e.tag)
+

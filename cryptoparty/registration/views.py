@@ -1,0 +1,348 @@
+"""Registration, the ticket pages, and check-in at the door.
+
+Pages that show or take a ticket code are never cached (``no-store``: public
+computers) and their forms ask browsers not to remember what was typed.
+Code lookups are rate-limited on a keyed hash of the client address; only
+misses count, so the holder of a real code is never slowed down (see
+``services.codes`` for why guessing is hopeless).
+"""
+
+import io
+from datetime import timezone
+
+import qrcode
+import qrcode.image.svg
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from cryptoparty.core import clock
+from cryptoparty.core.errors import DomainError
+from cryptoparty.core.extensions import limiter
+from cryptoparty.core.forms import ActionForm
+from cryptoparty.events import services as event_service
+from cryptoparty.registration import codes
+from cryptoparty.registration import services as registration
+from cryptoparty.registration.forms import (
+    CancelTicketForm,
+    PartyForm,
+    RegistrationForm,
+    TicketChoicesForm,
+    TicketLookupForm,
+    WalkInForm,
+    chosen_workshop_ids,
+    session_field_name,
+    ticket_choices_form,
+)
+
+bp = Blueprint("tickets", __name__)
+
+DEFAULT_REGISTRATION_LIMIT = "20/minute;200/hour"
+DEFAULT_CODE_LOOKUP_LIMIT = "30/minute;300/hour"
+
+
+def _registration_limit() -> str:
+    return current_app.config.get("RATELIMIT_REGISTRATION", DEFAULT_REGISTRATION_LIMIT)
+
+
+def _code_lookup_limit() -> str:
+    return current_app.config.get("RATELIMIT_CODE_LOOKUP", DEFAULT_CODE_LOOKUP_LIMIT)
+
+
+def _is_miss(response) -> bool:
+    return response.status_code == 404
+
+
+# Shared by the pages and the API: one budget per client, whatever the door used.
+registration_rate_limit = limiter.shared_limit(_registration_limit, scope="registration",
+                                               methods=["POST"])
+code_lookup_rate_limit = limiter.shared_limit(_code_lookup_limit, scope="ticket-code",
+                                              deduct_when=_is_miss)
+
+
+@bp.app_context_processor
+def _registration_helpers():
+    return {"registration_state": registration.registration_state}
+
+
+@bp.after_request
+def _never_cache(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def ticket_url(code: str, **kwargs) -> str:
+    """The ticket's page, with the code in its grouped form."""
+    return url_for("tickets.ticket", code=codes.display(code), **kwargs)
+
+
+def _load_ticket(code: str):
+    ticket = registration.get_ticket_by_code(code)
+    g.organization_locale = ticket.event.organization.default_locale
+    return ticket, codes.normalize(code)
+
+
+def _is_organizer_of(event) -> bool:
+    return current_user.is_authenticated and current_user.is_member_of(event.organization)
+
+
+def _workshops_by_id(event) -> dict:
+    return {w.id: w for w in event.workshops}
+
+
+# Registering ----------------------------------------------------------------
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@registration_rate_limit
+def register(slug):
+    """Pick one workshop per session and a party size; no personal field."""
+    event = event_service.get_public_event(slug)
+    g.organization_locale = event.organization.default_locale
+    now = clock.now()
+    state = registration.registration_state(event, now)
+    form = ticket_choices_form(RegistrationForm, event)
+    if state == "open" and form.validate_on_submit():
+        try:
+            result = registration.register(event, chosen_workshop_ids(form, event),
+                                           form.party.data, now=now)
+        except DomainError as error:
+            form.form_errors.append(error.describe())
+        else:
+            if result.status == "confirmed":
+                flash(_("You are registered. Keep the code of this page: it is your ticket."),
+                      "success")
+            else:
+                flash(_("You are registered, on the waiting list for at least one workshop. "
+                        "Keep the code of this page and come back to see your place."), "info")
+            return redirect(ticket_url(result.code))
+    status = 200
+    if request.method == "POST":
+        status = 400 if state == "open" else 409
+    return render_template("tickets/register.html", event=event, form=form, state=state,
+                           field_name=session_field_name), status
+
+
+# The ticket -----------------------------------------------------------------
+
+@bp.route("/tickets/", methods=["GET", "POST"])
+@code_lookup_rate_limit
+def lookup():
+    """Find a ticket by typing its code."""
+    form = TicketLookupForm()
+    if form.validate_on_submit():
+        code = codes.normalize(form.code.data)
+        if code is not None:
+            try:
+                registration.get_ticket_by_code(code)
+            except registration.TicketNotFound:
+                code = None
+        if code is not None:
+            return redirect(ticket_url(code))
+        form.code.errors.append(str(registration.TicketNotFound.message))
+        return render_template("tickets/lookup.html", form=form), 404
+    return render_template("tickets/lookup.html", form=form), 400 if form.errors else 200
+
+
+def _ticket_page(ticket, code, change_form=None, party_form=None, cancel_form=None,
+                 status=200):
+    event = ticket.event
+    if change_form is None:
+        change_form = ticket_choices_form(TicketChoicesForm, event, formdata=None)
+        for choice in ticket.choices:
+            change_form[session_field_name(choice.session_id)].data = str(choice.workshop_id)
+    now = clock.now()
+    workshops = _workshops_by_id(event)
+    return render_template(
+        "tickets/ticket.html", ticket=ticket, event=event, code=code,
+        display_code=codes.display(code), workshops=workshops,
+        choices=sorted(ticket.choices,
+                       key=lambda c: (workshops[c.workshop_id].session.starts_at, c.session_id)),
+        positions=registration.waitlist_positions(ticket),
+        changeable=ticket.status == "active" and event.status == "published"
+        and now < event.starts_at,
+        change_form=change_form, party_form=party_form or PartyForm(formdata=None),
+        cancel_form=cancel_form or CancelTicketForm(formdata=None),
+        organizer=_is_organizer_of(event), action=ActionForm(),
+        field_name=session_field_name), status
+
+
+@bp.get("/tickets/<code>")
+@code_lookup_rate_limit
+def ticket(code):
+    """The ticket: its code, QR code, workshops, and the forms to change or cancel it."""
+    ticket, code = _load_ticket(code)
+    return _ticket_page(ticket, code)
+
+
+@bp.post("/tickets/<code>/change")
+@code_lookup_rate_limit
+def change(code):
+    """Change the ticket's workshops."""
+    ticket, code = _load_ticket(code)
+    form = ticket_choices_form(TicketChoicesForm, ticket.event)
+    if form.validate_on_submit():
+        try:
+            registration.change_choices(ticket, chosen_workshop_ids(form, ticket.event),
+                                        now=clock.now())
+        except DomainError as error:
+            flash(error.describe(), "error")
+            return _ticket_page(ticket, code, change_form=form, status=error.status)
+        flash(_("Your workshops are changed."), "success")
+        return redirect(ticket_url(code))
+    return _ticket_page(ticket, code, change_form=form, status=400)
+
+
+@bp.post("/tickets/<code>/party")
+@code_lookup_rate_limit
+def reduce_party(code):
+    """Make the party smaller."""
+    ticket, code = _load_ticket(code)
+    form = PartyForm()
+    if form.validate_on_submit():
+        try:
+            registration.reduce_party(ticket, form.party.data, now=clock.now())
+        except DomainError as error:
+            form.party.errors = [error.describe()]
+            return _ticket_page(ticket, code, party_form=form, status=error.status)
+        flash(_("The number of people is changed. Thank you for freeing the seats."), "success")
+        return redirect(ticket_url(code))
+    return _ticket_page(ticket, code, party_form=form, status=400)
+
+
+@bp.post("/tickets/<code>/cancel")
+@code_lookup_rate_limit
+def cancel(code):
+    """Cancel the ticket, then say plainly that it is done."""
+    ticket, code = _load_ticket(code)
+    form = CancelTicketForm()
+    if not form.validate_on_submit():
+        return _ticket_page(ticket, code, cancel_form=form, status=400)
+    registration.cancel(ticket, now=clock.now())
+    # Leave the code's URL: the screen that stays on a shared computer (and the
+    # last entry of its history) holds no code, and reloading it posts nothing.
+    return redirect(url_for("tickets.cancelled", slug=ticket.event.slug), code=303)
+
+
+@bp.get("/events/<slug>/ticket-cancelled")
+def cancelled(slug):
+    """The closing screen after a cancellation: nothing is left to do."""
+    event = event_service.get_public_event(slug)
+    g.organization_locale = event.organization.default_locale
+    return render_template("tickets/cancelled.html", event=event)
+
+
+@bp.post("/tickets/<code>/checkin")
+@code_lookup_rate_limit
+def check_in(code):
+    """An organizer of the event checks the ticket in (or undoes it) at the door."""
+    ticket, code = _load_ticket(code)
+    if not _is_organizer_of(ticket.event):
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    undo = request.form.get("undo") == "1"
+    registration.check_in(ticket, checked_in=not undo)
+    if undo:
+        flash(_("The check-in is undone."), "info")
+    else:
+        flash(ngettext("Checked in: %(num)d person, tag %(tag)s.",
+                       "Checked in: %(num)d people, tag %(tag)s.", ticket.party,
+                       tag=ticket.check_tag), "success")
+    return redirect(ticket_url(code))
+
+
+@bp.get("/tickets/<code>/qr.svg")
+@code_lookup_rate_limit
+def qr(code):
+    """A QR code of the ticket's URL, to scan at the door with any phone camera."""
+    _ticket, code = _load_ticket(code)
+    image = qrcode.make(ticket_url(code, _external=True),
+                        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
+
+
+@bp.get("/tickets/<code>/ticket.ics")
+@code_lookup_rate_limit
+def calendar(code):
+    """The ticket's workshops as calendar entries that carry the ticket's URL."""
+    ticket, code = _load_ticket(code)
+    event = ticket.event
+    url = ticket_url(code, _external=True)
+    workshops = _workshops_by_id(event)
+    cal = Calendar()
+    cal.add("prodid", "-//cryptoparty//tickets//EN")
+    cal.add("version", "2.0")
+    for choice in ticket.choices:
+        workshop = workshops[choice.workshop_id]
+        session = workshop.session
+        entry = CalendarEvent()
+        entry.add("uid", f"{ticket.check_tag}-{session.id}@{request.host.split(':')[0]}")
+        entry.add("dtstamp", clock.now().replace(tzinfo=timezone.utc))
+        entry.add("dtstart", session.starts_at.replace(tzinfo=timezone.utc))
+        entry.add("dtend", session.ends_at.replace(tzinfo=timezone.utc))
+        title = f"{workshop.title} — {event.title}"
+        if choice.status == "waitlisted":
+            title += " " + _("(waiting list)")
+        entry.add("summary", title)
+        entry.add("location", ", ".join(p for p in (workshop.room, event.venue, event.address)
+                                        if p))
+        entry.add("url", url)
+        entry.add("description", _("Your ticket (whoever holds this link holds the ticket): "
+                                   "%(url)s", url=url))
+        cal.add_component(entry)
+    response = Response(cal.to_ical(), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    return response
+
+
+# The door -------------------------------------------------------------------
+
+@bp.get("/manage/events/<slug>/checkin")
+@login_required
+def checkin_page(slug):
+    """Counts per session and per workshop, the walk-in counter and the door tools."""
+    event = event_service.get_event_for(current_user, slug)
+    return render_template("tickets/checkin.html", event=event,
+                           counts=registration.event_counts(event), walk_in_form=WalkInForm(),
+                           lookup_form=TicketLookupForm())
+
+
+@bp.post("/manage/events/<slug>/walk-ins")
+@login_required
+def walk_ins(slug):
+    """Count people who came without a ticket."""
+    event = event_service.get_event_for(current_user, slug)
+    form = WalkInForm()
+    if not form.validate_on_submit() or form.delta.data not in (-1, 1, 5):
+        abort(400)
+    try:
+        registration.add_walk_ins(event, form.delta.data)
+    except DomainError as error:
+        flash(error.describe(), "error")
+    return redirect(url_for("tickets.checkin_page", slug=event.slug))
+
+
+@bp.get("/manage/events/<slug>/door-list")
+@login_required
+def door_list(slug):
+    """A printable list of check-in tags, party sizes and workshops; never a code."""
+    event = event_service.get_event_for(current_user, slug)
+    return render_template("tickets/door_list.html", event=event,
+                           entries=registration.door_list(event))

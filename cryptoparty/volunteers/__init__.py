@@ -1,0 +1,1 @@
+"""Volunteers: the call for facilitators, pseudonymous sign-up, claims and proposals."""

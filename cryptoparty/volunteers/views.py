@@ -1,0 +1,390 @@
+"""Volunteer pages: the call for facilitators, the private page, and the organizer's side.
+
+The private link ``/volunteers/<token>`` is a bearer credential: its pages are
+never cached, and ``cryptoparty.core.log_masking`` masks the token in log lines.
+"""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from cryptoparty.core import clock
+from cryptoparty.core.errors import DomainError
+from cryptoparty.core.extensions import limiter
+from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.openpgp import get_keyring
+from cryptoparty.events import services as event_service
+from cryptoparty.volunteers import services as service
+from cryptoparty.volunteers.forms import (
+    AcceptProposalForm,
+    AssignForm,
+    ClaimForm,
+    ProposalForm,
+    SignUpForm,
+)
+
+bp = Blueprint("volunteers", __name__)
+manage_bp = Blueprint("manage_volunteers", __name__, url_prefix="/manage")
+
+DEFAULT_SIGNUP_LIMIT = "10/minute;60/hour"
+DEFAULT_TOKEN_LOOKUP_LIMIT = "30/minute;300/hour"
+
+signup_rate_limit = limiter.shared_limit(
+    lambda: current_app.config.get("RATELIMIT_VOLUNTEER_SIGNUP", DEFAULT_SIGNUP_LIMIT),
+    scope="volunteer-signup", methods=["POST"])
+token_rate_limit = limiter.shared_limit(
+    lambda: current_app.config.get("RATELIMIT_VOLUNTEER_TOKEN", DEFAULT_TOKEN_LOOKUP_LIMIT),
+    scope="volunteer-token", deduct_when=lambda response: response.status_code == 404)
+
+# Where a domain error of the sign-up is shown.
+SIGNUP_ERROR_FIELDS = {
+    service.InvalidPseudonym: "pseudonym", service.PseudonymTaken: "pseudonym",
+    service.InvalidSkills: "other_skills", service.ContactTooLong: "contact",
+    service.ContactNotAccepted: "contact", service.ContactNotEncrypted: "contact",
+    service.InvalidPublicKey: "public_key",
+}
+
+
+@bp.after_request
+def _never_cache(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _show_error(form, error: DomainError, field: str | None):
+    if field and field in form:
+        form[field].errors = list(form[field].errors) + [error.describe()]
+    else:
+        form.form_errors.append(error.describe())
+
+
+def _keyring_for(event):
+    """The app's keyring (it checks volunteers' keys and encrypts contacts)."""
+    return get_keyring(current_app)
+
+
+# The call for facilitators -------------------------------------------------
+
+@bp.route("/events/<slug>/volunteer", methods=["GET", "POST"])
+@signup_rate_limit
+def call(slug):
+    """Workshops looking for a facilitator, the skills sought, and the sign-up form."""
+    event = event_service.get_public_event(slug)
+    g.organization_locale = event.organization.default_locale
+    now = clock.now()
+    keyring = _keyring_for(event)
+    contact_ok = service.contact_offered(event, keyring)
+    open_now = service.accepts_volunteers(event, now)
+    form = SignUpForm()
+    if not contact_ok:
+        del form.contact
+    status = 200
+    if request.method == "POST":
+        if not open_now:
+            status = 409
+        elif form.validate_on_submit():
+            try:
+                volunteer, token = service.sign_up(
+                    event, pseudonym=form.pseudonym.data, now=now, skills=form.skills.data,
+                    other_skills=form.other_skills.data,
+                    contact=form.contact.data if contact_ok else None,
+                    public_key=form.public_key.data, keyring=keyring)
+            except DomainError as error:
+                _show_error(form, error, SIGNUP_ERROR_FIELDS.get(type(error)))
+                status = error.status
+            else:
+                flash(_("Welcome, %(pseudonym)s! This page is yours: bookmark its address now. "
+                        "It is your only key to it, and nobody can send it to you again.",
+                        pseudonym=volunteer.pseudonym), "success")
+                return redirect(url_for("volunteers.private", token=token))
+        else:
+            status = 400
+    return render_template("volunteers/call.html", event=event, form=form,
+                           contact_ok=contact_ok, open_now=open_now,
+                           workshops=service.open_workshops(event),
+                           skills=service.SKILLS), status
+
+
+# The private page ----------------------------------------------------------
+
+def _private_page(volunteer, token, proposal_form=None, status=200):
+    event = volunteer.event
+    g.organization_locale = event.organization.default_locale
+    now = clock.now()
+    taken = {c.workshop.session_id for c in volunteer.active_claims}
+    return render_template(
+        "volunteers/private.html", volunteer=volunteer, event=event, token=token,
+        open_now=service.accepts_volunteers(event, now),
+        can_withdraw=now < service.withdraw_deadline(event),
+        deadline=service.withdraw_deadline(event),
+        workshops=[w for w in service.open_workshops(event) if w.session_id not in taken],
+        proposal_form=proposal_form or ProposalForm(), action=ActionForm(),
+        claim_form=ClaimForm(), skills=dict(service.SKILLS),
+        can_check_in=service.volunteer_can_check_in(volunteer, event),
+        check_in_available=_check_in_service() is not None), status
+
+
+def _check_in_service():
+    """The registration service's check-in, if that part of the application is there."""
+    try:
+        from cryptoparty.registration import services as registration
+    except ImportError:  # pragma: no cover - registration ships with the app
+        return None
+    return registration if hasattr(registration, "check_in") else None
+
+
+def _back(token):
+    return redirect(url_for("volunteers.private", token=token))
+
+
+def _checked_action_form():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+@bp.get("/volunteers/<token>")
+@token_rate_limit
+def private(token):
+    """A volunteer's own page: their workshops, open workshops, proposals."""
+    volunteer = service.get_volunteer_by_token(token)
+    return _private_page(volunteer, token)
+
+
+@bp.post("/volunteers/<token>/claims")
+@token_rate_limit
+def claim(token):
+    """Claim an open workshop."""
+    volunteer = service.get_volunteer_by_token(token)
+    form = ClaimForm()
+    if not form.validate_on_submit() or not form.workshop_id.data.isdigit():
+        abort(400)
+    try:
+        claimed = service.claim_workshop(volunteer, int(form.workshop_id.data), now=clock.now())
+    except DomainError as error:
+        flash(error.describe(), "error")
+        return _private_page(volunteer, token, status=error.status)
+    flash(_("You offered to facilitate “%(title)s”. The organizers will confirm.",
+            title=claimed.workshop.title), "success")
+    return _back(token)
+
+
+@bp.post("/volunteers/<token>/claims/<int:claim_id>/withdraw")
+@token_rate_limit
+def withdraw_claim(token, claim_id):
+    """Withdraw from a workshop, until the deadline."""
+    volunteer = service.get_volunteer_by_token(token)
+    _checked_action_form()
+    try:
+        withdrawn = service.withdraw_claim(volunteer, claim_id, now=clock.now())
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        flash(error.describe(), "error")
+        return _private_page(volunteer, token, status=error.status)
+    flash(_("You withdrew from “%(title)s”.", title=withdrawn.workshop.title), "success")
+    return _back(token)
+
+
+@bp.post("/volunteers/<token>/proposals")
+@token_rate_limit
+def propose(token):
+    """Propose a workshop."""
+    volunteer = service.get_volunteer_by_token(token)
+    form = ProposalForm()
+    if not form.validate_on_submit():
+        return _private_page(volunteer, token, proposal_form=form, status=400)
+    try:
+        service.propose_workshop(
+            volunteer, title=form.title.data, summary=form.summary.data, format=form.format.data,
+            duration_minutes=form.duration_minutes.data, level=form.level.data,
+            needs=form.needs.data, now=clock.now())
+    except DomainError as error:
+        _show_error(form, error, "duration_minutes"
+                    if isinstance(error, service.InvalidDuration) else None)
+        return _private_page(volunteer, token, proposal_form=form, status=error.status)
+    flash(_("Thank you! The organizers will read your proposal."), "success")
+    return _back(token)
+
+
+@bp.post("/volunteers/<token>/proposals/<int:proposal_id>/withdraw")
+@token_rate_limit
+def withdraw_proposal(token, proposal_id):
+    """Withdraw a proposal the organizers have not handled yet."""
+    volunteer = service.get_volunteer_by_token(token)
+    _checked_action_form()
+    try:
+        service.withdraw_proposal(volunteer, proposal_id, now=clock.now())
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        flash(error.describe(), "error")
+        return _private_page(volunteer, token, status=error.status)
+    flash(_("Your proposal is withdrawn."), "success")
+    return _back(token)
+
+
+@bp.post("/volunteers/<token>/checkin")
+@token_rate_limit
+def check_in(token):
+    """A confirmed facilitator checks an attendee in with the ticket code."""
+    volunteer = service.get_volunteer_by_token(token)
+    registration = _check_in_service()
+    if registration is None or not service.volunteer_can_check_in(volunteer, volunteer.event):
+        abort(403)
+    _checked_action_form()
+    try:
+        ticket = registration.get_ticket_by_code(request.form.get("code", ""))
+        if ticket.event_id != volunteer.event_id:
+            raise registration.TicketNotFound()
+        registration.check_in(ticket)
+    except DomainError as error:
+        flash(error.describe(), "error")
+        return _private_page(volunteer, token, status=error.status)
+    flash(_("Checked in: %(party)d person(s).", party=ticket.party), "success")
+    return _back(token)
+
+
+# The organizer's side ------------------------------------------------------
+
+@manage_bp.before_request
+@login_required
+def require_login():
+    """Every back-office page needs an organizer."""
+
+
+def _assign_form(event, **kwargs):
+    form = AssignForm(**kwargs)
+    form.volunteer_id.choices = [(v.id, v.pseudonym) for v in service.event_volunteers(event)]
+    form.workshop_id.choices = [(w.id, f"{w.session.label} · {w.title}")
+                                for w in event.workshops]
+    return form
+
+
+def _accept_form(event, proposal_id, **kwargs):
+    form = AcceptProposalForm(prefix=f"proposal{proposal_id}", **kwargs)
+    form.session_id.choices = [(s.id, s.label) for s in event.sessions]
+    return form
+
+
+def _event_page(event, assign=None, accept_forms=None, status=200):
+    proposals = service.event_proposals(event)
+    accept_forms = accept_forms or {}
+    return render_template(
+        "manage/volunteers.html", event=event, volunteers=service.event_volunteers(event),
+        claims=service.event_claims(event), proposals=proposals,
+        assign=assign or _assign_form(event), action=ActionForm(),
+        accept_forms={p.id: accept_forms.get(p.id) or _accept_form(event, p.id) for p in proposals},
+        skills=dict(service.SKILLS), limit=service.facilitator_limit,
+        retention_ends=service.retention_ends(event)), status
+
+
+@manage_bp.get("/events/<slug>/volunteers")
+def event_volunteers(slug):
+    """Volunteers, claims and proposals of an event."""
+    event = event_service.get_event_for(current_user, slug)
+    return _event_page(event)
+
+
+@manage_bp.post("/claims/<int:claim_id>/<any(confirm, decline):decision>")
+def decide_claim(claim_id, decision):
+    """Confirm or decline a volunteer's claim."""
+    claim = service.get_claim_for(current_user, claim_id)
+    _checked_action_form()
+    event = claim.workshop.event
+    if decision == "confirm":
+        service.confirm_claim(claim, now=clock.now())
+        flash(_("%(pseudonym)s facilitates “%(title)s”.", pseudonym=claim.volunteer.pseudonym,
+                title=claim.workshop.title), "success")
+    else:
+        service.decline_claim(claim, now=clock.now())
+        flash(_("The claim is declined; the workshop is open again."), "success")
+    return redirect(url_for("manage_volunteers.event_volunteers", slug=event.slug))
+
+
+@manage_bp.post("/events/<slug>/volunteers/assign")
+def assign(slug):
+    """Put a volunteer on a workshop, confirmed."""
+    event = event_service.get_event_for(current_user, slug)
+    form = _assign_form(event)
+    if not form.validate_on_submit():
+        return _event_page(event, assign=form, status=400)
+    volunteer = service.get_volunteer_for(current_user, form.volunteer_id.data)
+    if volunteer.event_id != event.id:
+        abort(404)
+    try:
+        claim = service.assign_volunteer(volunteer, form.workshop_id.data, now=clock.now())
+    except DomainError as error:
+        flash(error.describe(), "error")
+        return _event_page(event, assign=form, status=error.status)
+    flash(_("%(pseudonym)s facilitates “%(title)s”.", pseudonym=volunteer.pseudonym,
+            title=claim.workshop.title), "success")
+    return redirect(url_for("manage_volunteers.event_volunteers", slug=event.slug))
+
+
+@manage_bp.post("/proposals/<int:proposal_id>/accept")
+def accept_proposal(proposal_id):
+    """Turn a proposal into a workshop of a session."""
+    proposal = service.get_proposal_for(current_user, proposal_id)
+    event = event_service.get_event_for(current_user, proposal.volunteer.event.slug)
+    form = _accept_form(event, proposal.id)
+    if not form.validate_on_submit():
+        return _event_page(event, accept_forms={proposal.id: form}, status=400)
+    session = next((s for s in event.sessions if s.id == form.session_id.data), None)
+    if session is None:
+        abort(400)
+    try:
+        workshop = service.accept_proposal(proposal, session, capacity=form.capacity.data,
+                                           room=form.room.data or "", now=clock.now())
+    except DomainError as error:
+        flash(error.describe(), "error")
+        return _event_page(event, accept_forms={proposal.id: form}, status=error.status)
+    flash(_("“%(title)s” is now a workshop of “%(session)s”, facilitated by %(pseudonym)s.",
+            title=workshop.title, session=session.label,
+            pseudonym=proposal.volunteer.pseudonym), "success")
+    return redirect(url_for("manage_volunteers.event_volunteers", slug=event.slug))
+
+
+@manage_bp.post("/proposals/<int:proposal_id>/decline")
+def decline_proposal(proposal_id):
+    """Decline a proposal."""
+    proposal = service.get_proposal_for(current_user, proposal_id)
+    _checked_action_form()
+    service.decline_proposal(proposal, now=clock.now())
+    flash(_("The proposal is declined."), "success")
+    return redirect(url_for("manage_volunteers.event_volunteers",
+                            slug=proposal.volunteer.event.slug))
+
+
+@manage_bp.get("/volunteers/<int:volunteer_id>/contact.asc")
+def contact(volunteer_id):
+    """The volunteer's contact, still encrypted, to decrypt on the organizer's own machine."""
+    volunteer = service.get_volunteer_for(current_user, volunteer_id)
+    return Response(service.contact_file(volunteer), mimetype="application/pgp-encrypted",
+                    headers={"Content-Disposition": 'attachment; filename="contact.asc"',
+                             "Cache-Control": "no-store"})
+
+
+@bp.app_template_filter("facilitators")
+def facilitators_filter(workshop) -> list[str]:
+    """Pseudonyms of a workshop's confirmed facilitators (for the public program)."""
+    return service.confirmed_facilitators(workshop)
+
+
+@bp.app_template_filter("claim_label")
+def claim_label(status: str) -> str:
+    """Human label of a claim's or a proposal's status."""
+    labels = {"proposed": _("awaiting an answer"), "confirmed": _("confirmed"),
+              "declined": _("declined"), "withdrawn": _("withdrawn"),
+              "accepted": _("accepted")}
+    return labels.get(status, status)
