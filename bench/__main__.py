@@ -264,11 +264,11 @@ def memory(app_server: Server, base_server: Server | None) -> dict:
 
 
 def kit_render(app) -> dict:
-    """The demo kit: services/kits.py's render against bare WeasyPrint on the same HTML."""
+    """The demo kit: kits/services.py's render against bare WeasyPrint on the same HTML."""
     try:
         from cryptoparty.kits import services as kits
     except ImportError as error:
-        raise Skip(f"services/kits.py is not there yet ({error})") from None
+        raise Skip(f"kits/services.py is not there yet ({error})") from None
     from weasyprint import HTML
 
     now = utcnow()

@@ -60,7 +60,7 @@ def _public_url() -> str:
     return current_app.config.get("PUBLIC_URL") or request.url_root
 
 
-# Template helpers (also for the organization pages of views/feeds.py) -----------
+# Template helpers (also for the organization pages of feeds/views.py) -----------
 
 @bp.app_template_filter("fingerprint")
 def fingerprint_filter(value):

@@ -48,7 +48,7 @@ RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = False
 # Per client (keyed hash of the address): registrations, and ticket-code misses
-# (see services/codes.py for why 300 guesses an hour make guessing hopeless).
+# (see registration/codes.py for why 300 guesses an hour make guessing hopeless).
 RATELIMIT_REGISTRATION = "20/minute;200/hour"
 RATELIMIT_CODE_LOOKUP = "30/minute;300/hour"
 

@@ -79,7 +79,7 @@ REVOCATION_REASONS = {"unspecified": 0, "compromised": 1, "superseded": 2, "reti
 _SOCKET_PATH_MAX = 107                 # sun_path is 108 bytes with its final NUL
 _LONGEST_SOCKET = "/S.gpg-agent.browser"
 _LOCK_FILE = ".cryptoparty.lock"
-_AGENT_CONF_HEAD = "# Written by cryptoparty (services/openpgp.py); rewritten when it differs.\n"
+_AGENT_CONF_HEAD = "# Written by cryptoparty (gpg/keyring.py); rewritten when it differs.\n"
 _GPG_TIMEOUT = 120
 
 

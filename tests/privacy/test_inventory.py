@@ -14,7 +14,7 @@ def model_columns(app):
 
 def test_every_model_column_is_in_the_inventory(model_columns):
     missing = sorted(model_columns - inventory.field_names())
-    assert not missing, f"declare these columns in cryptoparty/inventory.py: {missing}"
+    assert not missing, f"declare these columns in cryptoparty/privacy/inventory.py: {missing}"
 
 
 def test_the_inventory_names_no_column_that_does_not_exist(model_columns):

@@ -416,7 +416,7 @@ def test_purge_deletes_contacts_and_keys_after_retention_only(app, volunteer_eve
 def test_contact_plain_text_is_not_in_the_database_file(app, volunteer_event, now, backend,
                                                         tmp_path):
     if backend != "sqlite":
-        pytest.skip("the PostgreSQL dump is checked in tests/views/test_volunteers.py")
+        pytest.skip("the PostgreSQL dump is checked in tests/volunteers/test_views.py")
     sign_up(app, volunteer_event, now, contact=CONTACT)
     db.session.remove()
     db.engine.dispose()
