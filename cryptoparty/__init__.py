@@ -7,7 +7,11 @@ from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+_PACKAGE = Path(__file__).resolve().parent
+# Where templates/, static/ and migrations/ are: the top level of a checkout, or
+# the copies a wheel ships inside the package (setup.py puts them in _resources/).
+PACKAGED = (_PACKAGE / "_resources").is_dir()
+ROOT = _PACKAGE / "_resources" if PACKAGED else _PACKAGE.parent
 
 
 def create_app(test_config=None):
@@ -15,7 +19,9 @@ def create_app(test_config=None):
     app = Flask(
         __name__,
         # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
-        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH") or str(ROOT / "instance"),
+        # Installed from a wheel, the default is Flask's: <prefix>/var/cryptoparty-instance.
+        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH")
+        or (None if PACKAGED else str(ROOT / "instance")),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
