@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install translations db demo run serve test test-fast bench check-translations migration lint
 
-$(STAMP): setup.cfg setup.py
+$(STAMP): setup.cfg setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
