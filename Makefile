@@ -38,13 +38,27 @@ serve: db
 	$(FLASK) purge
 	$(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
 
+# The whole suite, and the one entry point (.ci/run calls it): installs what the
+# tests need, finds PostgreSQL and Redis, ends with the parts that ran and were
+# skipped. Pass pytest arguments with PYTEST_ARGS='tests/views -x'.
+PYTEST_ARGS ?=
 test: translations
-	$(BIN)/python -m pytest
+	PYTHON=$(BIN)/python scripts/test-all $(PYTEST_ARGS)
 
-# Static checks, separate from `make test` (.ci/run calls both): ruff, bandit
+# The inner loop: SQLite only, without the slow and e2e tests.
+test-fast: translations
+	PYTHON=$(BIN)/python scripts/test-all --fast $(PYTEST_ARGS)
+
+# Static checks, separate from `make test` (.ci/run calls both): ruff, the import
+# contracts (import-linter, once .importlinter or setup.cfg declares them), bandit
 # (medium severity and up), pip-audit (warns, without failing, when it cannot audit).
 lint: install
 	$(BIN)/ruff check .
+	@if [ -f .importlinter ] || grep -qs '^\[importlinter' setup.cfg \
+		|| grep -qs '^\[tool\.importlinter' pyproject.toml; then \
+		echo "$(BIN)/lint-imports"; $(BIN)/lint-imports; \
+	else echo "lint-imports: skipped, no contract declared yet (.importlinter, setup.cfg" \
+		"or pyproject.toml)"; fi
 	$(BIN)/bandit -q -r cryptoparty -ll
 	$(BIN)/python scripts/audit-dependencies
 
