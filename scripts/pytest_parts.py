@@ -6,9 +6,9 @@ end of the session, one line goes to the file named by ``TEST_PARTS_REPORT``:
     ran: sqlite (812), postgresql (457), redis (2), ...; skipped: accessibility (axe-core ...)
 
 A part is "ran" when at least one of its tests ran, and "skipped" with the
-reasons when none did (skipped by the test itself, or deselected by ``-m``).
-Skips inside a part that ran are counted at the end of the line; the suite's own
-"skipped, by reason" section lists them.
+reasons when none did (skipped by the test itself, or all deselected by ``-m`` or
+``-k``). Skips inside a part that ran are counted at the end of the line; the
+suite's own "skipped, by reason" section lists them.
 """
 
 import os
@@ -42,6 +42,7 @@ class PartsReport:
         self.total: Counter = Counter()
         self.ran: Counter = Counter()
         self.skipped: dict[str, Counter] = defaultdict(Counter)
+        self.deselected: dict[str, Counter] = defaultdict(Counter)
 
     @staticmethod
     def classify(item) -> str:
@@ -55,7 +56,7 @@ class PartsReport:
         for item in items:
             part = self.classify(item)
             self.total[part] += 1
-            self.skipped[part][why] += 1
+            self.deselected[part][why] += 1
 
     @pytest.hookimpl(trylast=True)  # after -m/-k deselection and the markers conftests add
     def pytest_collection_modifyitems(self, items):
@@ -84,7 +85,8 @@ class PartsReport:
                 ran.append(f"{name} ({self.ran[name]})")
                 partial += sum(self.skipped[name].values())
             else:
-                reasons = "; ".join(reason for reason, _ in self.skipped[name].most_common(2))
+                why = self.skipped[name] or self.deselected[name]
+                reasons = "; ".join(reason for reason, _ in why.most_common(2))
                 skipped.append(f"{name} ({reasons or 'not run'})")
         text = f"ran: {', '.join(ran) or 'none'}; skipped: {', '.join(skipped) or 'none'}"
         if partial:
