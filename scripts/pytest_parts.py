@@ -51,8 +51,8 @@ class PartsReport:
     def pytest_deselected(self, items):
         marks = self.config.getoption("markexpr", "") or ""
         keywords = self.config.getoption("keyword", "") or ""
-        why = (f"deselected by -m '{marks}'" if marks
-               else f"deselected by -k '{keywords}'" if keywords else "deselected")
+        by = [f"-m '{marks}'"] * bool(marks) + [f"-k '{keywords}'"] * bool(keywords)
+        why = f"deselected by {' and '.join(by)}" if by else "deselected"
         for item in items:
             part = self.classify(item)
             self.total[part] += 1
@@ -86,7 +86,9 @@ class PartsReport:
                 partial += sum(self.skipped[name].values())
             else:
                 why = self.skipped[name] or self.deselected[name]
-                reasons = "; ".join(reason for reason, _ in why.most_common(2))
+                # The reason's first clause: "PostgreSQL not configured: set ..." -> its head.
+                reasons = "; ".join(dict.fromkeys(
+                    reason.split(": ")[0] for reason, _ in why.most_common(3)))
                 skipped.append(f"{name} ({reasons or 'not run'})")
         text = f"ran: {', '.join(ran) or 'none'}; skipped: {', '.join(skipped) or 'none'}"
         if partial:
