@@ -133,9 +133,11 @@ def test_the_package_imported_is_the_installed_wheel(installed):
          cwd=installed["cwd"], env=installed["env"])
 
 
-def test_init_db_creates_the_instance_database(installed):
-    _flask(installed, "init-db")  # again: idempotent, and the migrations are found
+def test_init_db_and_db_upgrade_find_the_packaged_migrations(installed):
+    _flask(installed, "init-db")  # again: idempotent
     assert (installed["instance"] / "cryptoparty.sqlite3").is_file()
+    _flask(installed, "db", "upgrade")
+    assert _flask(installed, "db", "current").stdout.strip().endswith("(head)")
 
 
 def test_pages_static_files_and_translations(server):
