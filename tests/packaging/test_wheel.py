@@ -157,6 +157,10 @@ def test_pages_static_files_and_translations(server):
     assert french.status_code == 200
     assert "Prochains événements" in french.text  # the compiled catalogue is in the wheel
 
+    openapi = requests.get(server + "/api/v1/openapi.json", timeout=30)  # package data
+    assert openapi.status_code == 200
+    assert "/api/v1/events" in openapi.json()["paths"]
+
 
 def test_organizer_kit_and_catalogue(server):
     browser = requests.Session()
