@@ -92,7 +92,8 @@ class PartsReport:
                 skipped.append(f"{name} ({reasons or 'not run'})")
         text = f"ran: {', '.join(ran) or 'none'}; skipped: {', '.join(skipped) or 'none'}"
         if partial:
-            text += f" (and {partial} single tests skipped in parts that ran: see above)"
+            tests = "test" if partial == 1 else "tests"
+            text += f" (and {partial} {tests} skipped inside parts that ran, listed above)"
         return text
 
     def pytest_sessionfinish(self):
