@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install translations db demo run serve test test-fast bench check-translations migration lint
 
-$(STAMP): setup.cfg setup.py
+$(STAMP): setup.cfg setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -38,13 +38,23 @@ serve: db
 	$(FLASK) purge
 	$(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
 
+# The whole suite, and the one entry point (.ci/run calls it): installs what the
+# tests need, finds PostgreSQL and Redis, ends with the parts that ran and were
+# skipped. Pass pytest arguments with PYTEST_ARGS='tests/views -x'.
+PYTEST_ARGS ?=
 test: translations
-	$(BIN)/python -m pytest
+	PYTHON=$(BIN)/python scripts/test-all $(PYTEST_ARGS)
 
-# Static checks, separate from `make test` (.ci/run calls both): ruff, bandit
-# (medium severity and up), pip-audit (warns, without failing, when it cannot audit).
+# The inner loop: SQLite only, without the slow and e2e tests.
+test-fast: translations
+	PYTHON=$(BIN)/python scripts/test-all --fast $(PYTEST_ARGS)
+
+# Static checks, separate from `make test` (.ci/run calls both): ruff, the import
+# contracts between areas (import-linter, .importlinter), bandit (medium severity
+# and up), pip-audit (warns, without failing, when it cannot audit).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r cryptoparty -ll
 	$(BIN)/python scripts/audit-dependencies
 

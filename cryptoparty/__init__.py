@@ -15,7 +15,9 @@ def create_app(test_config=None):
     app = Flask(
         __name__,
         # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
-        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH") or str(resources.INSTANCE),
+        # Installed from a wheel, the default is Flask's: <prefix>/var/cryptoparty-instance.
+        instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH")
+        or (str(resources.INSTANCE) if resources.INSTANCE else None),
         instance_relative_config=True,
         template_folder=str(resources.TEMPLATES),
         static_folder=str(resources.STATIC),

@@ -2,13 +2,19 @@
 
 From a checkout they are the repository's top-level ``templates/``, ``static/``
 and ``migrations/`` folders (DESIGN.md: "create_app points Flask at the top-level
-folders"); ``instance/`` holds the deployment's own files.
+folders"), and ``instance/`` holds the deployment's own files. A wheel ships
+copies of the three folders inside the package (``setup.py`` puts them in
+``cryptoparty/_resources/``); its instance folder is then Flask's default,
+``<prefix>/var/cryptoparty-instance``, unless ``CRYPTOPARTY_INSTANCE_PATH`` says.
 """
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+_PACKAGE = Path(__file__).resolve().parent.parent
+PACKAGED = (_PACKAGE / "_resources").is_dir()
+ROOT = _PACKAGE / "_resources" if PACKAGED else _PACKAGE.parent
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 MIGRATIONS = ROOT / "migrations"
-INSTANCE = ROOT / "instance"
+#: None when installed from a wheel: Flask then picks <prefix>/var/cryptoparty-instance.
+INSTANCE = None if PACKAGED else ROOT / "instance"
