@@ -160,3 +160,73 @@ def alternating(base_url: str, requests: list[tuple[str, bytes]], *, headers: di
     connection.close()
     return [_latency_summary(values, errs)
             for values, errs in zip(latencies, errors, strict=True)]
+
+
+def burst(base_urls: list[str], path: str, *, body: bytes, headers: dict, expect: int,
+          count: int, clients: int, seconds: float) -> dict:
+    """``count`` POSTs from ``clients`` threads spread evenly over ``seconds`` (open loop).
+
+    Client ``i`` talks to ``base_urls[i % len(base_urls)]`` on its own
+    keep-alive connection and sends its share at fixed times (staggered
+    between clients), so the arrival rate is ``count / seconds`` whatever the
+    server does. A latency runs from the time the request was due, so a
+    request that waited behind its client's previous one counts the wait.
+    The answers' ``choices[0].status`` are counted (confirmed, waitlisted).
+    """
+    import json
+
+    per_client = count // clients
+    interval = seconds / per_client
+    latencies: list[float] = []
+    errors: Counter = Counter()
+    outcomes: Counter = Counter()
+    lock = threading.Lock()
+    start = time.perf_counter() + 1.0
+
+    def worker(index):
+        parts = urlsplit(base_urls[index % len(base_urls)])
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        offset = interval * index / clients
+        mine, my_errors, my_outcomes = [], Counter(), Counter()
+        for k in range(per_client):
+            due = start + offset + k * interval
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            try:
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+                if response.status == expect:
+                    mine.append(time.perf_counter() - due)
+                    my_outcomes[json.loads(answer)["choices"][0]["status"]] += 1
+                else:
+                    my_errors[str(response.status)] += 1
+                if response.will_close:
+                    connection.close()
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port,
+                                                            timeout=120)
+            except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
+                my_errors[type(error).__name__] += 1
+                connection.close()
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors.update(my_errors)
+            outcomes.update(my_outcomes)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 300)
+    elapsed = time.perf_counter() - start
+    return {
+        "sent": per_client * clients, "clients": clients, "servers": len(base_urls),
+        "planned_seconds": seconds, "seconds": round(elapsed, 1),
+        "answered": len(latencies), "outcomes": dict(outcomes), "errors": dict(errors),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 0.95) * 1000, 1) if latencies else None,
+        "max_ms": round(max(latencies) * 1000, 1) if latencies else None,
+    }

@@ -1,0 +1,80 @@
+"""Static files and page weight (issue 19): which stylesheets a page loads, versioned URLs,
+far-future caching, revalidation, and the web fonts' subset."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def stylesheets(page: str) -> list[str]:
+    return re.findall(r'<link rel="stylesheet" href="/static/css/([a-z]+)\.css\?v=[0-9a-f]{10}">',
+                      page)
+
+
+def test_the_event_page_loads_site_css_alone_and_no_image(client, make_event):
+    make_event()
+    page = client.get("/events/cryptoparty/").get_data(as_text=True)
+    assert stylesheets(page) == ["site"]
+    assert "<img" not in page  # the logo is inline
+
+
+def test_other_public_pages_add_pages_css(client, make_event):
+    make_event()
+    for path in ("/", "/events/cryptoparty/register", "/privacy", "/login"):
+        assert stylesheets(client.get(path).get_data(as_text=True)) == ["site", "pages"], path
+
+
+def test_the_back_office_adds_manage_css(organizer_client):
+    page = organizer_client.get("/manage/").get_data(as_text=True)
+    assert stylesheets(page) == ["site", "pages", "manage"]
+
+
+def test_a_versioned_static_url_is_cached_for_a_year(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/site\.css\?v=[0-9a-f]{10})"', page).group(1)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.cache_control.max_age == 365 * 24 * 3600
+    assert response.cache_control.public
+
+
+def test_an_unversioned_static_url_is_revalidated_with_its_etag(client):
+    first = client.get("/static/css/site.css")
+    assert first.status_code == 200
+    assert first.cache_control.max_age is None
+    again = client.get("/static/css/site.css", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_the_version_follows_the_content(app, tmp_path):
+    from flask import url_for
+
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    sheet = static / "css" / "x.css"
+    sheet.write_text("a { color: red; }")
+    app.static_folder = str(static)
+    with app.test_request_context():
+        first = url_for("static", filename="css/x.css")
+        sheet.write_text("a { color: blue; }")
+        second = url_for("static", filename="css/x.css")
+        missing = url_for("static", filename="css/none.css")
+    assert first != second
+    assert missing == "/static/css/none.css"
+
+
+@pytest.mark.parametrize("face", ["400-normal", "700-normal", "400-italic"])
+def test_the_web_fonts_hold_french_and_english_and_stay_small(face):
+    from fontTools.ttLib import TTFont
+
+    path = ROOT / "static" / "fonts" / "web" / f"atkinson-hyperlegible-{face}.woff2"
+    assert path.stat().st_size < 20_000
+    cmap = TTFont(path).getBestCmap()
+    for char in "AZaz09 àâçéèêëîïôùûüÿœæÀÉÈÇŒ«»’“”–—…€\u202f\u00a0":
+        assert ord(char) in cmap, (face, char)
+    css = (ROOT / "static" / "css" / "site.css").read_text()
+    assert f"fonts/web/atkinson-hyperlegible-{face}.woff2?v=" in css
+    assert ".woff\"" not in css and "unicode-range" in css
