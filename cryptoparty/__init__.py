@@ -47,6 +47,8 @@ def create_app(test_config=None):
     templating.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    from cryptoparty import federation
+    federation.init_app(app)
     return app
 
 

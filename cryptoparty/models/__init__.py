@@ -11,3 +11,6 @@ from cryptoparty.models.feedback import Feedback  # noqa: F401
 from cryptoparty.models.recipes import OrganizationRecipe  # noqa: F401
 from cryptoparty.models.volunteers import Claim, Proposal, Volunteer  # noqa: F401
 from cryptoparty.models.announcements import Announcement, OrganizationKey  # noqa: F401
+from cryptoparty.federation.models import (  # noqa: F401,E402
+    FederationActor, FederationDelivery, FederationFollower,
+)

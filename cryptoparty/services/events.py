@@ -150,6 +150,7 @@ def update_event(event: Event, *, now: datetime, **fields) -> Event:
         for key, value in merged.items():
             setattr(event, key, value)
         event.updated_at = now
+        _federate(event, "update", now=now, previous_status=event.status)
     return event
 
 
@@ -167,9 +168,18 @@ def change_status(event: Event, action: str, *, now: datetime) -> Event:
     if event.status not in allowed:
         raise InvalidTransition()
     with atomic():
+        previous_status = event.status
         event.status = target
         event.updated_at = now
+        _federate(event, action, now=now, previous_status=previous_status)
     return event
+
+
+def _federate(event: Event, action: str, *, now: datetime, previous_status: str) -> None:
+    """Queue the ActivityPub Create/Update/Delete for the event's followers (if it federates)."""
+    from cryptoparty.federation.services import event_changed
+
+    event_changed(event, action, now=now, previous_status=previous_status)
 
 
 def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Event:

@@ -1,0 +1,172 @@
+"""Federation endpoints: discovery, the actor and its collections, the inbox.
+
+Views parse the request, call one service and answer JSON. Everything under
+an organization answers 404 while its federation is off.
+"""
+
+import json
+import re
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from cryptoparty.federation import documents, services
+from cryptoparty.federation.compat import DomainError, csrf, limiter, utcnow
+from cryptoparty.federation.documents import ACTIVITY_JSON, Urls
+
+bp = Blueprint("federation", __name__)
+
+MAX_BODY = 1024 * 1024
+JRD = "application/jrd+json"
+_NEGOTIATED = re.compile(r"^/(orgs|events)/([A-Za-z0-9_-]+)/?$")
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+    csrf.exempt(inbox)
+
+
+def _urls() -> Urls:
+    return Urls(current_app.config.get("PUBLIC_URL") or request.url_root)
+
+
+def _secret():
+    return current_app.config["SECRET_KEY"]
+
+
+def _json(document, content_type=ACTIVITY_JSON, status=200):
+    response = Response(json.dumps(document, ensure_ascii=False), status=status,
+                        content_type=f"{content_type}; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _wants_activity() -> bool:
+    for item in request.headers.get("Accept", "").split(","):
+        media = item.split(";")[0].strip().lower()
+        if media == "application/activity+json":
+            return True
+        if media == "application/ld+json" and "activitystreams" in item:
+            return True
+    return False
+
+
+def _error(error: DomainError):
+    return jsonify(error=error.describe()), error.status
+
+
+@bp.before_app_request
+def negotiate():
+    """``/orgs/<slug>/`` and ``/events/<slug>/`` answer ActivityStreams to those who ask."""
+    if request.method != "GET":
+        return None
+    match = _NEGOTIATED.match(request.path)
+    if not match or not _wants_activity():
+        return None
+    if match.group(1) == "orgs":
+        return actor(match.group(2))
+    return event_object(match.group(2))
+
+
+@bp.after_app_request
+def vary_on_accept(response):
+    if _NEGOTIATED.match(request.path):
+        response.vary.add("Accept")
+    return response
+
+
+@bp.get("/.well-known/webfinger")
+def webfinger():
+    resource = request.args.get("resource", "")
+    if not resource:
+        return jsonify(error="resource is required"), 400
+    urls = _urls()
+    try:
+        org = services.resolve_resource(resource, urls)
+    except DomainError as error:
+        return _error(error)
+    return _json(documents.webfinger(org, urls), JRD)
+
+
+@bp.get("/.well-known/host-meta")
+def host_meta():
+    return Response(documents.host_meta(_urls()), content_type="application/xrd+xml")
+
+
+@bp.get("/.well-known/nodeinfo")
+def nodeinfo_links():
+    return _json(documents.nodeinfo_links(_urls()), "application/json")
+
+
+@bp.get("/nodeinfo/2.1")
+def nodeinfo():
+    counts = services.usage()
+    return _json(documents.nodeinfo(actors=counts["actors"], events=counts["events"]),
+                 'application/json; profile="http://nodeinfo.diaspora.software/ns/schema/2.1#"')
+
+
+@bp.get("/ap/orgs/<slug>")
+def actor(slug):
+    try:
+        org, fed_actor = services.federated(slug)
+    except DomainError as error:
+        return _error(error)
+    return _json(documents.actor(org, services.public_key(fed_actor, _secret()), _urls()))
+
+
+@bp.get("/ap/orgs/<slug>/outbox")
+def outbox(slug):
+    try:
+        org, _actor = services.federated(slug)
+    except DomainError as error:
+        return _error(error)
+    return _json(documents.outbox(org, services.public_events(org), _urls()))
+
+
+@bp.get("/ap/orgs/<slug>/followers")
+def followers(slug):
+    try:
+        org, fed_actor = services.federated(slug)
+    except DomainError as error:
+        return _error(error)
+    return _json(documents.followers(org, services.follower_count(fed_actor), _urls()))
+
+
+@bp.get("/ap/events/<slug>")
+def event_object(slug):
+    try:
+        event = services.federated_event(slug)
+    except DomainError as error:
+        return _error(error)
+    return _json(documents.event_document(event, _urls()))
+
+
+def _signer_server() -> str:
+    """Rate-limit key for the inbox: the sending server (from the signature's keyId)."""
+    match = re.search(r'keyId="https?://([^/"]+)', request.headers.get("Signature", ""))
+    return "federation:" + (match.group(1).lower() if match else "unsigned")
+
+
+def _inbox_limit() -> str:
+    return current_app.config.get("FEDERATION_INBOX_RATELIMIT", "120/minute")
+
+
+@bp.post("/ap/orgs/<slug>/inbox")
+@limiter.limit(_inbox_limit, key_func=_signer_server)
+def inbox(slug):
+    try:
+        services.federated(slug)
+        if (request.content_length or 0) > MAX_BODY:
+            return jsonify(error="too large"), 413
+        body = request.stream.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return jsonify(error="too large"), 413
+        activity = services.parse_activity(body)
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        now = utcnow()
+        signer = services.verify_request(
+            "post", request.full_path.rstrip("?"), headers, body, now=now,
+            allow_private=bool(current_app.config.get("FEDERATION_ALLOW_PRIVATE")))
+        services.receive(slug, activity, signer, now=now, urls=_urls(), secret=_secret())
+    except DomainError as error:
+        return _error(error)
+    return "", 202
