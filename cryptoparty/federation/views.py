@@ -7,7 +7,10 @@ an organization answers 404 while its federation is off.
 import json
 import re
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect,
+                   render_template, request, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from cryptoparty.federation import documents, services
 from cryptoparty.federation.compat import DomainError, csrf, limiter, utcnow
@@ -22,6 +25,7 @@ _NEGOTIATED = re.compile(r"^/(orgs|events)/([A-Za-z0-9_-]+)/?$")
 
 def init_app(app):
     app.register_blueprint(bp)
+    app.register_blueprint(manage_bp)
     csrf.exempt(inbox)
 
 
@@ -170,3 +174,40 @@ def inbox(slug):
     except DomainError as error:
         return _error(error)
     return "", 202
+
+
+# Back office: the panel and the switch -------------------------------------------
+
+manage_bp = Blueprint("manage_federation", __name__, url_prefix="/manage")
+
+
+@manage_bp.before_request
+@login_required
+def require_login():
+    """Every back-office page needs an organizer."""
+
+
+def _my_organization(slug: str):
+    for organization in current_user.organizations:
+        if organization.slug == slug:
+            return organization
+    abort(404)
+
+
+@manage_bp.get("/orgs/<slug>/federation")
+def panel(slug):
+    """Followers count, servers, pending and failed deliveries, and the switch."""
+    organization = _my_organization(slug)
+    return render_template("federation/manage.html", organization=organization,
+                           figures=services.panel(organization),
+                           handle=f"@{organization.slug}@{_urls().host}")
+
+
+@manage_bp.post("/orgs/<slug>/federation")
+def switch(slug):
+    """Turn federation on or off for the organization."""
+    organization = _my_organization(slug)
+    enabled = request.form.get("enabled") == "1"
+    services.set_federation(organization, enabled, now=utcnow())
+    flash(_("Federation is on.") if enabled else _("Federation is off."), "success")
+    return redirect(url_for("manage_federation.panel", slug=slug))
