@@ -5,7 +5,7 @@ from cryptoparty.federation import services
 
 def test_an_organizer_turns_federation_on_and_off(organizer_client, client):
     org = organizer_client.organization
-    page = organizer_client.get("/manage/orgs/bib/federation")
+    page = organizer_client.get("/manage/orgs/bib/federation?lang=en")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "@bib@localhost" in text and "Turn federation on" in text
@@ -17,7 +17,7 @@ def test_an_organizer_turns_federation_on_and_off(organizer_client, client):
     assert response.status_code == 302
     assert services.get_actor(org).federation_enabled
     assert organizer_client.get("/ap/orgs/bib").status_code == 200
-    text = organizer_client.get("/manage/orgs/bib/federation").get_data(as_text=True)
+    text = organizer_client.get("/manage/orgs/bib/federation?lang=en").get_data(as_text=True)
     assert "Turn federation off" in text and "Followers" in text
 
     organizer_client.post_form("/manage/orgs/bib/federation", {"enabled": "0"})
