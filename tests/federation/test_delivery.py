@@ -1,7 +1,6 @@
 """The delivery queue: the events hook, signed deliveries, backoff, giving up, 410."""
 
 import asyncio
-import json
 from datetime import timedelta
 
 import pytest

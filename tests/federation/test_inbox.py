@@ -211,7 +211,7 @@ def test_fifty_follows_and_unfollows_leave_no_actor_id(client, fed_org, fedivers
     caplog.set_level(logging.DEBUG)
     actors = [fediverse.actor(f"needle-{i:02d}-c0ffee") for i in range(50)]
     follows = [a.follow(ACTOR) for a in actors]
-    for actor, follow in zip(actors, follows):
+    for actor, follow in zip(actors, follows, strict=True):
         assert post_activity(client, actor, follow, now).status_code == 202
     assert client.get("/ap/orgs/bib/followers").json["totalItems"] == 50
     # The Accepts are delivered (then deleted); half the followers leave.
@@ -219,7 +219,7 @@ def test_fifty_follows_and_unfollows_leave_no_actor_id(client, fed_org, fedivers
     counts = worker.deliver_due(now=now, base_url="http://localhost", secret="test-secret",
                                 allow_private=False)
     assert counts["sent"] == 50
-    for actor, follow in list(zip(actors, follows))[::2]:
+    for actor, follow in list(zip(actors, follows, strict=True))[::2]:
         assert post_activity(client, actor, actor.undo(follow), now).status_code == 202
     assert client.get("/ap/orgs/bib/followers").json["totalItems"] == 25
 
