@@ -7,6 +7,8 @@ Date format), which is not the header list our own signer uses.
 
 import copy
 import json
+import os
+import tempfile
 from datetime import timezone
 from urllib.parse import urlsplit
 
@@ -14,9 +16,26 @@ from bovine.crypto import generate_rsa_public_private_key
 from bovine.crypto.helper import content_digest_sha256
 from bovine.crypto.http_signature import build_signature
 from bovine.crypto.types import CryptographicSecret
-from bovine.jsonld import activitystreams_context
 from bovine.utils import GMT_STRING
 from pyld import jsonld
+
+
+def _activitystreams_context() -> dict:
+    """bovine's copy of the ActivityStreams context.
+
+    Importing ``bovine.jsonld`` opens a cache file in the working directory;
+    it is imported from a scratch directory so that nothing lands in the
+    repository.
+    """
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            from bovine.jsonld import activitystreams_context
+        finally:
+            os.chdir(here)
+    return activitystreams_context
+
 
 # The terms of https://w3id.org/security/v1 that actors use (a subset of that context,
 # with the same definitions).
@@ -29,7 +48,7 @@ SECURITY_V1_SUBSET = {
 }
 CONTEXTS = {
     # bovine ships a copy of the ActivityStreams 2.0 context (with its "@vocab": "_:").
-    "https://www.w3.org/ns/activitystreams": {"@context": activitystreams_context},
+    "https://www.w3.org/ns/activitystreams": {"@context": _activitystreams_context()},
     "https://w3id.org/security/v1": {"@context": SECURITY_V1_SUBSET},
 }
 
