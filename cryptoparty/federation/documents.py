@@ -91,6 +91,9 @@ class Urls:
     def register(self, slug):
         return f"{self.base}/events/{slug}/register"
 
+    def announcement(self, slug):
+        return f"{self.base}/events/{slug}/announcement.txt.asc"
+
     def activity(self, uuid):
         return f"{self.base}/ap/activities/{uuid}"
 
@@ -199,13 +202,17 @@ def _topics(event) -> list[str]:
     return seen
 
 
-def event_object(event, urls: Urls) -> dict:
-    """An ``Event`` as Mobilizon publishes it (without ``@context``)."""
+def event_object(event, urls: Urls, *, signed: bool = False) -> dict:
+    """An ``Event`` as Mobilizon publishes it (without ``@context``).
+
+    ``signed``: the event has an announcement signed with OpenPGP, linked as an
+    attachment (its clearsigned text).
+    """
     org = event.organization
     address = {"type": "PostalAddress", "streetAddress": event.address or org.address}
     if org.city:
         address["addressLocality"] = org.city
-    return {
+    document = {
         "id": urls.event_object(event.slug),
         "type": "Event",
         "name": event.title,
@@ -231,19 +238,25 @@ def event_object(event, urls: Urls) -> dict:
         "commentsEnabled": False,
         "inLanguage": org.default_locale,
     }
+    if signed:
+        document["attachment"] = [{
+            "type": "Link", "mediaType": "text/plain", "href": urls.announcement(event.slug),
+            "name": "Announcement signed with OpenPGP (clearsigned text)"}]
+    return document
 
 
-def event_document(event, urls: Urls) -> dict:
-    return {"@context": EVENT_CONTEXT, **event_object(event, urls)}
+def event_document(event, urls: Urls, *, signed: bool = False) -> dict:
+    return {"@context": EVENT_CONTEXT, **event_object(event, urls, signed=signed)}
 
 
-def activity(kind: str, event, urls: Urls, *, activity_id: str, published=None) -> dict:
+def activity(kind: str, event, urls: Urls, *, activity_id: str, published=None,
+             signed: bool = False) -> dict:
     """A Create, Update or Delete of the event, from its organization."""
     org = event.organization
     if kind == "Delete":
         obj = {"id": urls.event_object(event.slug), "type": "Tombstone"}
     else:
-        obj = event_object(event, urls)
+        obj = event_object(event, urls, signed=signed)
     document = {
         "@context": EVENT_CONTEXT,
         "id": activity_id,
@@ -262,8 +275,9 @@ def create_id(event, urls: Urls) -> str:
     return urls.event_object(event.slug) + "#create"
 
 
-def outbox(org, events, urls: Urls) -> dict:
-    items = [activity("Create", e, urls, activity_id=create_id(e, urls), published=e.created_at)
+def outbox(org, events, urls: Urls, *, signed_ids=frozenset()) -> dict:
+    items = [activity("Create", e, urls, activity_id=create_id(e, urls), published=e.created_at,
+                      signed=e.id in signed_ids)
              for e in events]
     for item in items:
         item.pop("@context")

@@ -16,7 +16,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select, update
 
 from cryptoparty.federation import documents, net, signatures
-from cryptoparty.federation.compat import DomainError, Event, NotFound, Organization, atomic, db
+from cryptoparty.federation.compat import (
+    SIGNED_CHANNEL, Announcement, DomainError, Event, NotFound, Organization, atomic, db,
+)
 from cryptoparty.federation.documents import Urls
 from cryptoparty.federation.models import FederationActor, FederationDelivery, FederationFollower
 
@@ -115,6 +117,17 @@ def federated_event(slug: str):
         raise NotFound()
     federated(event.organization.slug)
     return event
+
+
+def signed_event_ids(events) -> set[int]:
+    """Which of the events have an announcement signed with OpenPGP."""
+    ids = [e.id for e in events]
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        select(Announcement.event_id).where(Announcement.event_id.in_(ids),
+                                            Announcement.channel == SIGNED_CHANNEL,
+                                            Announcement.signed_text.is_not(None))))
 
 
 def follower_count(actor: FederationActor) -> int:

@@ -123,7 +123,9 @@ def outbox(slug):
         org, _actor = services.federated(slug)
     except DomainError as error:
         return _error(error)
-    return _json(documents.outbox(org, services.public_events(org), _urls()))
+    events = services.public_events(org)
+    return _json(documents.outbox(org, events, _urls(),
+                                  signed_ids=services.signed_event_ids(events)))
 
 
 @bp.get("/ap/orgs/<slug>/followers")
@@ -141,7 +143,8 @@ def event_object(slug):
         event = services.federated_event(slug)
     except DomainError as error:
         return _error(error)
-    return _json(documents.event_document(event, _urls()))
+    return _json(documents.event_document(event, _urls(),
+                                          signed=bool(services.signed_event_ids([event]))))
 
 
 def _signer_server() -> str:

@@ -41,7 +41,8 @@ def _render(job: FederationDelivery, urls: Urls) -> dict | None:
     activity_id = (documents.create_id(event, urls) if job.activity_type == "Create"
                    else urls.activity(job.activity_uuid))
     return documents.activity(job.activity_type, event, urls, activity_id=activity_id,
-                              published=job.created_at)
+                              published=job.created_at,
+                              signed=bool(services.signed_event_ids([event])))
 
 
 def _lease(now: datetime) -> list[int]:

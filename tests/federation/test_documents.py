@@ -165,3 +165,23 @@ def test_followers_collection_shows_a_count_and_no_item(client, fed_org):
     followers = client.get("/ap/orgs/bib/followers").json
     assert followers == {"@context": documents.AS, "id": "http://localhost/ap/orgs/bib/followers",
                          "type": "OrderedCollection", "totalItems": 0}
+
+
+def test_a_signed_announcement_is_linked(client, fed_org, make_event, now):
+    from cryptoparty.extensions import db
+    from cryptoparty.models import Announcement
+
+    event = make_event(organization=fed_org)
+    assert "attachment" not in client.get("/ap/events/cryptoparty").json
+    db.session.add(Announcement(event_id=event.id, channel="full", body="Hello",
+                                signed_text="-----BEGIN PGP SIGNED MESSAGE-----\n...",
+                                updated_at=now))
+    db.session.commit()
+    document = client.get("/ap/events/cryptoparty").json
+    assert document["attachment"] == [{
+        "type": "Link", "mediaType": "text/plain",
+        "href": "http://localhost/events/cryptoparty/announcement.txt.asc",
+        "name": "Announcement signed with OpenPGP (clearsigned text)"}]
+    assert_expands_without_loss(document)
+    outbox = client.get("/ap/orgs/bib/outbox").json
+    assert outbox["orderedItems"][0]["object"]["attachment"] == document["attachment"]
