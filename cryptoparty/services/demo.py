@@ -146,8 +146,8 @@ def load_demo(today: date, now: datetime) -> dict:
             website="https://www.insa-rennes.fr/bibliotheque.html", default_locale="fr",
             timezone=TZ)
         created["organization"] = True
-        from cryptoparty.federation.services import set_federation
-        set_federation(org, True, now=now)  # the demo organization federates
+    from cryptoparty.federation.services import federate_by_default
+    federate_by_default(org, now=now)  # the demo organization federates (unless turned off)
     if db.session.scalar(select(Organizer).filter_by(login=DEMO_LOGIN)) is None:
         organizers.create_organizer(DEMO_LOGIN, DEMO_PASSWORD,
                                     display_name="Bibliothécaire (démo)", organizations=[org])

@@ -1,0 +1,52 @@
+"""``flask federation`` commands, and the worker loop."""
+
+import logging
+
+from cryptoparty.federation import services, worker
+from tests.federation.conftest import post_activity
+
+
+def test_enable_and_deliver_once(app, make_org, fediverse, now, client):
+    org = make_org()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["federation", "enable", "bib"])
+    assert result.exit_code == 0, result.output
+    assert services.get_actor(org).federation_enabled
+    alice = fediverse.actor()
+    post_activity(client, alice, alice.follow("http://localhost/ap/orgs/bib"), now)
+    result = runner.invoke(args=["federation", "deliver-once"])
+    assert result.exit_code == 0, result.output
+    assert "sent=1" in result.output
+    assert [p["activity"]["type"] for p in fediverse.posted] == ["Accept"]
+    assert runner.invoke(args=["federation", "enable", "bib", "--off"]).exit_code == 0
+    assert not services.get_actor(org).federation_enabled
+    assert runner.invoke(args=["federation", "enable", "nobody"]).exit_code != 0
+
+
+def test_the_worker_survives_a_failing_round(app, monkeypatch, caplog):
+    rounds = []
+
+    def deliver_due(**kwargs):
+        rounds.append(kwargs["now"])
+        if len(rounds) == 1:
+            raise RuntimeError("https://secret.example/users/someone")
+        return {"sent": 0, "retry": 0, "dropped": 0, "gone": 0}
+
+    monkeypatch.setattr(worker, "deliver_due", deliver_due)
+    monkeypatch.setattr(worker.time, "sleep", lambda seconds: None)
+    caplog.set_level(logging.INFO)
+    worker.run(clock=lambda: "now", base_url="http://localhost", secret="s",
+               allow_private=False, stop=lambda: len(rounds) >= 3)
+    assert len(rounds) == 3
+    assert "RuntimeError" in caplog.text and "someone" not in caplog.text
+
+
+def test_the_demo_organization_federates_unless_turned_off(app, now):
+    from datetime import date
+
+    from cryptoparty.services.demo import load_demo
+    load_demo(today=date(2026, 3, 1), now=now)
+    org, actor = services.federated("biblinsa")
+    services.set_federation(org, False, now=now)
+    load_demo(today=date(2026, 3, 1), now=now)
+    assert not services.get_actor(org).federation_enabled
