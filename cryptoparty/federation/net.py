@@ -10,12 +10,14 @@ followed. A response larger than ``MAX_BYTES`` is refused.
 import ipaddress
 import json
 import socket
+import time
 from urllib.parse import urlsplit
 
 import requests
 
 MAX_BYTES = 1024 * 1024
 TIMEOUT = (5, 10)  # connect, read (seconds)
+DEADLINE = 15  # seconds for a whole response, however slowly it drips
 ACTIVITY_TYPES = ('application/activity+json, application/ld+json; '
                   'profile="https://www.w3.org/ns/activitystreams"')
 USER_AGENT = "cryptoparty-federation"
@@ -49,10 +51,17 @@ def _read_limited(response) -> bytes:
     if length and length.isdigit() and int(length) > MAX_BYTES:
         raise FetchError("the response is too large")
     chunks, size = [], 0
-    for chunk in response.iter_content(65536):
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        # read1: what has arrived (up to 64 KiB), so that the deadline is checked as it drips.
+        chunk = response.raw.read1(65536, decode_content=True)
+        if not chunk:
+            break
         size += len(chunk)
         if size > MAX_BYTES:
             raise FetchError("the response is too large")
+        if time.monotonic() > deadline:
+            raise FetchError("the response is too slow")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -251,12 +251,24 @@ def test_ssrf_guard_refuses_private_addresses():
     net.check_url("http://93.184.215.14/actor", allow_private=False)
 
 
-def test_fetch_refuses_oversized_and_non_json(monkeypatch):
+def test_fetch_refuses_oversized_non_json_and_slow(monkeypatch):
     import threading
+    import time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            if self.path == "/slow":
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(40):
+                    try:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    time.sleep(0.1)
+                return
             payload = {"/big": b"{" + b" " * (net.MAX_BYTES + 10) + b"}",
                        "/html": b"<html>", "/ok": b'{"id": "x"}'}.get(self.path)
             self.send_response(200 if payload else 404)
@@ -276,5 +288,11 @@ def test_fetch_refuses_oversized_and_non_json(monkeypatch):
                 net.fetch_json(base + path, allow_private=True)
         with pytest.raises(net.FetchError):
             net.fetch_json(base + "/ok", allow_private=False)
+        # A server that drips its answer is cut off at the deadline.
+        monkeypatch.setattr(net, "DEADLINE", 1)
+        started = time.monotonic()
+        with pytest.raises(net.FetchError):
+            net.fetch_json(base + "/slow", allow_private=True)
+        assert time.monotonic() - started < 3
     finally:
         server.shutdown()
