@@ -64,3 +64,18 @@ def enable(slug, off):
         raise click.ClickException(f"No organization '{slug}'.")
     services.set_federation(org, not off, now=_now())
     click.echo(f"Federation {'off' if off else 'on'} for '{slug}'.")
+
+
+@federation.command("new-key")
+@click.argument("slug")
+@with_appcontext
+def new_key(slug):
+    """Replace an organization's signing key (e.g. after SECRET_KEY changed)."""
+    org = db.session.scalar(select(Organization).filter_by(slug=slug))
+    if org is None:
+        raise click.ClickException(f"No organization '{slug}'.")
+    services.forget_keys(org)
+    actor = services.get_actor(org)
+    if actor is not None:
+        services.ensure_keys(actor, current_app.config["SECRET_KEY"])
+    click.echo(f"New federation key for '{slug}'.")

@@ -89,6 +89,15 @@ def ensure_keys(actor: FederationActor, secret) -> tuple[str, str]:
     return actor.public_key_pem, signatures.decrypt_private_key(actor.private_key_encrypted, secret)
 
 
+def forget_keys(organization) -> None:
+    """Drop the organization's key pair; a new one is made on next use (after a new secret)."""
+    with atomic():
+        actor = get_actor(organization)
+        if actor is not None:
+            actor.public_key_pem = None
+            actor.private_key_encrypted = None
+
+
 def public_key(actor: FederationActor, secret) -> str:
     return ensure_keys(actor, secret)[0]
 

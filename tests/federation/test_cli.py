@@ -50,3 +50,15 @@ def test_the_demo_organization_federates_unless_turned_off(app, now):
     services.set_federation(org, False, now=now)
     load_demo(today=date(2026, 3, 1), now=now)
     assert not services.get_actor(org).federation_enabled
+
+
+def test_new_key_after_the_secret_changed(app, fed_org, client):
+    before = client.get("/ap/orgs/bib").json["publicKey"]["publicKeyPem"]
+    app.config["SECRET_KEY"] = "a-new-secret"
+    result = app.test_cli_runner().invoke(args=["federation", "new-key", "bib"])
+    assert result.exit_code == 0, result.output
+    after = client.get("/ap/orgs/bib").json["publicKey"]["publicKeyPem"]
+    assert after != before
+    actor = services.get_actor(fed_org)
+    db_actor = services.ensure_keys(actor, "a-new-secret")
+    assert db_actor[0] == after
