@@ -38,6 +38,8 @@ def _render(job: FederationDelivery, urls: Urls) -> dict | None:
     event = db.session.get(Event, job.event_id) if job.event_id else None
     if event is None:
         return None
+    if job.activity_type != "Delete" and event.status not in services.PUBLIC_STATUSES:
+        return None  # unpublished before its turn came: a draft never leaves
     activity_id = (documents.create_id(event, urls) if job.activity_type == "Create"
                    else urls.activity(job.activity_uuid))
     return documents.activity(job.activity_type, event, urls, activity_id=activity_id,

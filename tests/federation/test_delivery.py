@@ -195,3 +195,14 @@ def test_private_key_needs_the_secret(app, fed_org, now):
     services.ensure_keys(actor, "test-secret")
     with pytest.raises(signatures.SignatureError):
         services.ensure_keys(actor, "another-secret")
+
+
+def test_an_event_unpublished_before_delivery_is_not_sent_as_a_draft(
+        followers, fed_org, make_event, fediverse, now):
+    event = make_event(organization=fed_org)
+    event_service.change_status(event, "unpublish", now=now)
+    event_service.update_event(event, now=now, title="Secret draft title")
+    _deliver(now)
+    sent = [p["activity"] for p in fediverse.posted]
+    assert [a["type"] for a in sent] == ["Delete", "Delete"]
+    assert "Secret draft title" not in str(sent)
