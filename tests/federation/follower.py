@@ -6,7 +6,10 @@ cryptoparty: WebFinger lookup (``lookup_with_webfinger``), signed POSTs
 content-type``) and the verification of what it receives
 (``build_validate_http_signature_raw``: bovine's SignatureChecker, with its
 own Digest check and its own 5-minute Date window), fetching our actor's key
-over HTTP itself. It runs an aiohttp server on a loopback port, in a thread.
+over HTTP itself. Every delivery is also checked with ``httpsig`` (another
+implementation of the same draft, on pycryptodome), so that a mistake shared
+by bovine's signer and verifier could not go unnoticed. It runs an aiohttp
+server on a loopback port, in a thread.
 """
 
 import asyncio
@@ -20,6 +23,7 @@ from bovine.clients.lookup_account import lookup_with_webfinger
 from bovine.clients.signed_http import SignedHttpClient
 from bovine.crypto import build_validate_http_signature_raw, generate_rsa_public_private_key
 from bovine.crypto.types import CryptographicIdentifier
+from httpsig.verify import HeaderVerifier
 
 from tests.live_server import free_port
 
@@ -33,7 +37,8 @@ class BovineFollower:
         self.id = f"{self.base}/users/{name}"
         self.key_id = self.id + "#main-key"
         self.public_pem, self.private_pem = generate_rsa_public_private_key()
-        self.received = []  # (activity, verified signer or None)
+        self.received = []  # (activity, signer verified by bovine or None, httpsig's verdict)
+        self._keys = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner = None
@@ -56,6 +61,7 @@ class BovineFollower:
         async with aiohttp.ClientSession() as session:
             async with session.get(key_id, headers={"accept": "application/activity+json"}) as r:
                 data = await r.json(content_type=None)
+        self._keys[key_id] = data["publicKey"]["publicKeyPem"]
         return CryptographicIdentifier.from_public_key(data["publicKey"])
 
     async def _inbox(self, request):
@@ -66,8 +72,15 @@ class BovineFollower:
 
         signer = await self._validate(request.method, str(request.url), request.headers,
                                       get_body)
-        self.received.append((json.loads(body), signer))
-        return web.Response(status=202 if signer else 401)
+        httpsig_ok = False
+        if signer:
+            key_id = signer + "#main-key"
+            httpsig_ok = HeaderVerifier(
+                dict(request.headers), self._keys[key_id], method="POST", path=request.path_qs,
+                required_headers=["(request-target)", "host", "date", "digest"],
+                sign_header="signature").verify()
+        self.received.append((json.loads(body), signer, httpsig_ok))
+        return web.Response(status=202 if signer and httpsig_ok else 401)
 
     # Life ----------------------------------------------------------------------
 
@@ -126,8 +139,8 @@ class BovineFollower:
     def wait_for(self, kind, count=1, timeout=60):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = [(a, s) for a, s in self.received if a.get("type") == kind]
+            found = [(a, s, h) for a, s, h in self.received if a.get("type") == kind]
             if len(found) >= count:
                 return found
             time.sleep(0.2)
-        raise AssertionError(f"no {kind} received; got {[a.get('type') for a, _ in self.received]}")
+        raise AssertionError(f"no {kind} received; got {[r[0].get('type') for r in self.received]}")

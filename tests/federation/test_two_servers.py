@@ -5,7 +5,7 @@ cryptoparty runs under gunicorn with the demo data (``biblinsa`` federates) and
 runs beside it as in ``make run``. The follower (tests/federation/follower.py,
 all bovine) finds the actor by WebFinger, follows, and must receive a signed
 ``Accept``, then a ``Create`` when an event is published and an ``Update``
-when it is cancelled, each accepted by bovine's signature checker. The worker
+when it is cancelled, each accepted by bovine's signature checker and by httpsig's. The worker
 is restarted with a job pending and delivers it. Unfollowing removes the row,
 and no trace of the follower's actor id is left in the database or the logs.
 """
@@ -113,13 +113,14 @@ def test_a_bovine_follower_gets_accept_create_and_update(world, tmp_path):
     assert _count(server, "federation_followers") == 1
 
     worker.start()
-    (accept, signer), = follower.wait_for("Accept")
+    (accept, signer, httpsig_ok), = follower.wait_for("Accept")
     assert signer == actor, "bovine's checker refused the Accept's signature"
+    assert httpsig_ok, "httpsig refused the Accept's signature"
     assert accept["object"]["id"] == follow["id"]
 
     _event(server, "publish")
-    (create, signer), = follower.wait_for("Create")
-    assert signer == actor
+    (create, signer, httpsig_ok), = follower.wait_for("Create")
+    assert signer == actor and httpsig_ok
     assert create["object"]["type"] == "Event"
     assert create["object"]["externalParticipationUrl"] == \
         server("/events/loopback-party/register")
@@ -129,10 +130,10 @@ def test_a_bovine_follower_gets_accept_create_and_update(world, tmp_path):
     _event(server, "cancel")
     assert _count(server, "federation_deliveries") == 1
     worker.start()
-    (update, signer), = follower.wait_for("Update")
-    assert signer == actor
+    (update, signer, httpsig_ok), = follower.wait_for("Update")
+    assert signer == actor and httpsig_ok
     assert update["object"]["ical:status"] == "CANCELLED"
-    assert all(s == actor for _, s in follower.received)
+    assert all(s == actor and ok for _, s, ok in follower.received)
 
     undo = {"@context": "https://www.w3.org/ns/activitystreams", "id": follow["id"] + "/undo",
             "type": "Undo", "actor": follower.id, "object": follow}
