@@ -66,11 +66,14 @@ def _read_limited(response) -> bytes:
     return b"".join(chunks)
 
 
-def fetch_json(url: str, *, allow_private: bool) -> dict:
-    """GET an ActivityStreams document."""
+def fetch_json(url: str, *, allow_private: bool, sign=None) -> dict:
+    """GET an ActivityStreams document; ``sign(url)`` gives signature headers, if any."""
     check_url(url, allow_private=allow_private)
+    headers = {"Accept": ACTIVITY_TYPES, "User-Agent": USER_AGENT}
+    if sign is not None:
+        headers.update(sign(url))
     try:
-        with requests.get(url, headers={"Accept": ACTIVITY_TYPES, "User-Agent": USER_AGENT},
+        with requests.get(url, headers=headers,
                           timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
             if response.status_code != 200:
                 raise FetchError(f"answered {response.status_code}")

@@ -201,8 +201,9 @@ def _as_id(value):
     return value if isinstance(value, str) else None
 
 
-def _key_from_documents(key_id: str, *, allow_private: bool) -> signatures.RemoteKey | None:
-    document = net.fetch_json(key_id.split("#")[0], allow_private=allow_private)
+def _key_from_documents(key_id: str, *, allow_private: bool,
+                        sign=None) -> signatures.RemoteKey | None:
+    document = net.fetch_json(key_id.split("#")[0], allow_private=allow_private, sign=sign)
     key_doc = document.get("publicKey", document)
     if isinstance(key_doc, list):
         key_doc = next((k for k in key_doc if isinstance(k, dict) and k.get("id") == key_id),
@@ -217,7 +218,7 @@ def _key_from_documents(key_id: str, *, allow_private: bool) -> signatures.Remot
         return None
     actor = document if _as_id(document.get("id")) == owner else None
     if actor is None:
-        actor = net.fetch_json(owner, allow_private=allow_private)
+        actor = net.fetch_json(owner, allow_private=allow_private, sign=sign)
         if _as_id(actor.get("id")) != owner or _as_id(actor.get("publicKey")) != key_id:
             return None
     endpoints = actor.get("endpoints") if isinstance(actor.get("endpoints"), dict) else {}
@@ -226,15 +227,18 @@ def _key_from_documents(key_id: str, *, allow_private: bool) -> signatures.Remot
                                 shared_inbox=_as_id(endpoints.get("sharedInbox")))
 
 
-def key_finder(*, allow_private: bool):
-    """``find_key(key_id, refresh)`` for ``signatures.verify_post``, cached in memory."""
+def key_finder(*, allow_private: bool, sign=None):
+    """``find_key(key_id, refresh)`` for ``signatures.verify_post``, cached in memory.
+
+    ``sign(url)``: signature headers for the fetches (see ``fetch_signer``).
+    """
     def find_key(key_id: str, refresh: bool):
         with _key_lock:
             cached = _key_cache.get(key_id)
         if cached and not refresh and time.monotonic() - cached[0] < _KEY_TTL:
             return cached[1]
         try:
-            key = _key_from_documents(key_id, allow_private=allow_private)
+            key = _key_from_documents(key_id, allow_private=allow_private, sign=sign)
         except net.FetchError:
             key = None
         if key is not None:
@@ -263,11 +267,23 @@ def parse_activity(body: bytes) -> dict:
     return activity
 
 
-def verify_request(method, path, headers, body, *, now, allow_private):
+def fetch_signer(slug: str, *, now: datetime, urls: Urls, secret):
+    """``sign(url)``: the organization signs its fetches of remote keys with its own key."""
+    _organization, actor = federated(slug)
+    _public, private_pem = ensure_keys(actor, secret)
+
+    def sign(url):
+        return signatures.sign_get(url, key_id=urls.key_id(slug), private_pem=private_pem,
+                                   now=now)
+    return sign
+
+
+def verify_request(method, path, headers, body, *, now, allow_private, sign=None):
     """The signer's key of a POST; ``Unauthorized`` when the signature does not hold."""
     try:
         return signatures.verify_post(method, path, headers, body, now=now,
-                                      find_key=key_finder(allow_private=allow_private))
+                                      find_key=key_finder(allow_private=allow_private,
+                                                          sign=sign))
     except signatures.SignatureError as error:
         raise Unauthorized() from error
 

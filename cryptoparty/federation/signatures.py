@@ -94,6 +94,22 @@ def sign_post(url: str, body: bytes, *, key_id: str, private_pem: str, now: date
             "Signature": signature}
 
 
+def sign_get(url: str, *, key_id: str, private_pem: str, now: datetime) -> dict:
+    """Headers for a signed GET (``(request-target) host date``), for servers that
+    only answer signed fetches (Mastodon's authorized fetch, GoToSocial)."""
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    date = http_date(now)
+    helper = (HttpSignature()
+              .with_field("(request-target)", f"get {target}")
+              .with_field("host", parts.netloc)
+              .with_field("date", date))
+    signature = helper.sign_for_http_draft(CryptographicSecret.from_pem(key_id, private_pem))
+    return {"Host": parts.netloc, "Date": date, "Signature": signature}
+
+
 # Verifying -------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -172,7 +172,8 @@ def inbox(slug):
         now = utcnow()
         signer = services.verify_request(
             "post", request.full_path.rstrip("?"), headers, body, now=now,
-            allow_private=bool(current_app.config.get("FEDERATION_ALLOW_PRIVATE")))
+            allow_private=bool(current_app.config.get("FEDERATION_ALLOW_PRIVATE")),
+            sign=services.fetch_signer(slug, now=now, urls=_urls(), secret=_secret()))
         services.receive(slug, activity, signer, now=now, urls=_urls(), secret=_secret())
     except DomainError as error:
         return _error(error)

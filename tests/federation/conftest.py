@@ -31,6 +31,7 @@ class Fediverse:
     def __init__(self):
         self.documents = {}
         self.fetched = []
+        self.fetch_headers = []
         self.posted = []
         self.answer = 202
 
@@ -41,8 +42,9 @@ class Fediverse:
     def actor(self, name="alice", base="https://remote.example", **kwargs) -> RemoteActor:
         return self.add(RemoteActor(base=base, name=name, **kwargs))
 
-    def fetch_json(self, url, *, allow_private):
+    def fetch_json(self, url, *, allow_private, sign=None):
         self.fetched.append(url)
+        self.fetch_headers.append(sign(url) if sign else None)
         if url not in self.documents:
             raise net.FetchError("answered 404")
         return self.documents[url]()

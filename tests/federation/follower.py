@@ -39,6 +39,7 @@ class BovineFollower:
         self.public_pem, self.private_pem = generate_rsa_public_private_key()
         self.received = []  # (activity, signer verified by bovine or None, httpsig's verdict)
         self._keys = {}
+        self.actor_fetches = []  # who fetched the actor document (verified signer or None)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner = None
@@ -55,6 +56,11 @@ class BovineFollower:
                               "publicKeyPem": self.public_pem}}
 
     async def _actor(self, request):
+        # Like GoToSocial (or Mastodon's authorized fetch): only signed fetches are answered.
+        fetcher = await self._validate(request.method, str(request.url), request.headers, None)
+        self.actor_fetches.append(fetcher)
+        if not fetcher:
+            return web.Response(status=401)
         return web.json_response(self.actor_document(), content_type="application/activity+json")
 
     async def _retrieve_key(self, key_id):

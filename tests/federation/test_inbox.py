@@ -296,3 +296,30 @@ def test_fetch_refuses_oversized_non_json_and_slow(monkeypatch):
         assert time.monotonic() - started < 3
     finally:
         server.shutdown()
+
+
+def test_remote_keys_are_fetched_with_a_signed_get(client, fed_org, fediverse, now, app):
+    import asyncio
+
+    from bovine.crypto import build_validate_http_signature_raw
+    from bovine.crypto.types import CryptographicIdentifier
+
+    alice = fediverse.actor()
+    assert post_activity(client, alice, alice.follow(ACTOR), now).status_code == 202
+    headers = fediverse.fetch_headers[0]
+    assert 'keyId="http://localhost/ap/orgs/bib#main-key"' in headers["Signature"]
+    assert 'headers="(request-target) host date"' in headers["Signature"]
+    public_pem = client.get("/ap/orgs/bib").json["publicKey"]["publicKeyPem"]
+
+    async def key_retriever(key_id):
+        return CryptographicIdentifier.from_pem(public_pem, ACTOR)
+
+    import bovine.utils
+    original = bovine.utils.check_max_offset_now
+    bovine.utils.check_max_offset_now = lambda dt, minutes=5: True
+    try:
+        signer = asyncio.run(build_validate_http_signature_raw(key_retriever)(
+            "GET", alice.id, {k.lower(): v for k, v in headers.items()}, None))
+    finally:
+        bovine.utils.check_max_offset_now = original
+    assert signer == ACTOR

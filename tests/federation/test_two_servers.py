@@ -111,6 +111,8 @@ def test_a_bovine_follower_gets_accept_create_and_update(world, tmp_path):
     follow = follower.follow_activity(actor)
     assert follower.send(actor, follow) == 202
     assert _count(server, "federation_followers") == 1
+    # Our server fetched the follower's key with a GET signed by the organization.
+    assert follower.actor_fetches and all(f == actor for f in follower.actor_fetches)
 
     worker.start()
     (accept, signer, httpsig_ok), = follower.wait_for("Accept")
