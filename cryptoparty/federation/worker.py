@@ -68,6 +68,7 @@ def deliver_due(*, now: datetime, base_url: str, secret, allow_private: bool) ->
     """Send every job due at ``now``; the counts of sent, retried, dropped and gone."""
     urls = Urls(base_url)
     counts = {"sent": 0, "retry": 0, "dropped": 0, "gone": 0}
+    counts["dropped"] += _drop_expired(now)
     for job_id in _lease(now):
         job = db.session.get(FederationDelivery, job_id)
         if job is None:
@@ -89,6 +90,20 @@ def deliver_due(*, now: datetime, base_url: str, secret, allow_private: bool) ->
             status = None
         _settle(job, actor, status, now=now, counts=counts)
     return counts
+
+
+def _drop_expired(now: datetime) -> int:
+    """Drop (and count) jobs queued more than 3 days ago, even if never tried (worker down)."""
+    expired = list(db.session.scalars(select(FederationDelivery).where(
+        FederationDelivery.created_at < now - GIVE_UP_AFTER)))
+    if not expired:
+        return 0
+    with atomic():
+        for job in expired:
+            actor = db.session.get(FederationActor, job.actor_id)
+            actor.deliveries_dropped += 1
+            db.session.delete(job)
+    return len(expired)
 
 
 def _settle(job, actor, status, *, now, counts):

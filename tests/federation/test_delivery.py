@@ -206,3 +206,12 @@ def test_an_event_unpublished_before_delivery_is_not_sent_as_a_draft(
     sent = [p["activity"] for p in fediverse.posted]
     assert [a["type"] for a in sent] == ["Delete", "Delete"]
     assert "Secret draft title" not in str(sent)
+
+
+def test_jobs_never_tried_are_dropped_after_three_days(followers, fed_org, make_event,
+                                                        fediverse, now):
+    make_event(organization=fed_org)  # queued while no worker runs
+    counts = _deliver(now + timedelta(days=3, minutes=1))
+    assert counts["dropped"] == 2 and counts["sent"] == 0
+    assert _jobs() == [] and fediverse.posted == []
+    assert services.panel(fed_org)["dropped"] == 2
