@@ -31,12 +31,13 @@ run: demo
 	@echo ""
 	@echo "  cryptoparty is starting on http://127.0.0.1:5000"
 	@echo "  Back office: http://127.0.0.1:5000/login  (login: demo, password: demo-cryptoparty)"
+	@echo "  Fediverse: @biblinsa@127.0.0.1:5000 (the federation worker runs beside the server)"
 	@echo ""
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	scripts/with-federation-worker $(FLASK) run --host 127.0.0.1 --port 5000
 
 serve: db
 	$(FLASK) purge
-	$(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
+	scripts/with-federation-worker $(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
 
 # The whole suite, and the one entry point (.ci/run calls it): installs what the
 # tests need, finds PostgreSQL and Redis, ends with the parts that ran and were

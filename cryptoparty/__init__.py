@@ -54,6 +54,8 @@ def create_app(test_config=None):
 
     from cryptoparty import cli
     cli.init_app(app)
+    from cryptoparty import federation
+    federation.init_app(app)
     return app
 
 

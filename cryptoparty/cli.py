@@ -41,8 +41,14 @@ def demo():
     from cryptoparty.events.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 
     created = load_demo(today=clock.now().date(), now=clock.now())
-    from cryptoparty.announcements.cli import demo_key_and_announcement
+    from cryptoparty.accounts.models import Organization
     from cryptoparty.events.demo import DEMO_ORG
+    from cryptoparty.federation.services import federate_by_default
+
+    # The demo organization federates, unless somebody turned it off since.
+    federate_by_default(db.session.scalar(select(Organization).filter_by(slug=DEMO_ORG)),
+                        now=clock.now())
+    from cryptoparty.announcements.cli import demo_key_and_announcement
     created["events"] = list(created["events"]) + demo_key_and_announcement(
         DEMO_ORG, "cryptoparty", now=clock.now())
     made = ", ".join(created["events"]) or "nothing new"

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from blinker import Namespace
 from sqlalchemy import func, select
 
 from cryptoparty.accounts.models import Organization, Organizer
@@ -38,6 +39,13 @@ EVENT_FIELDS = ("kind", "title", "description", "venue", "address", "timezone", 
                 "retention_days", "max_party", "volunteer_withdraw_hours")
 WORKSHOP_FIELDS = ("format", "title", "summary", "topics", "level", "room", "capacity",
                    "materials", "needs_facilitator", "allow_cofacilitators", "recipe_key")
+
+_signals = Namespace()
+#: Sent inside the transaction of every change of an event's data or status
+#: (``action``: "update", "publish", "cancel", "archive", "unpublish"; ``now``;
+#: ``previous_status``). The events area knows none of its receivers: an area
+#: above it (federation) connects to it.
+event_changed = _signals.signal("event-changed")
 
 
 def slugify(text: str, max_length: int = 60) -> str:
@@ -160,6 +168,7 @@ def update_event(event: Event, *, now: datetime, **fields) -> Event:
         for key, value in merged.items():
             setattr(event, key, value)
         event.updated_at = now
+        _federate(event, "update", now=now, previous_status=event.status)
     return event
 
 
@@ -177,9 +186,16 @@ def change_status(event: Event, action: str, *, now: datetime) -> Event:
     if event.status not in allowed:
         raise InvalidTransition()
     with atomic():
+        previous_status = event.status
         event.status = target
         event.updated_at = now
+        _federate(event, action, now=now, previous_status=previous_status)
     return event
+
+
+def _federate(event: Event, action: str, *, now: datetime, previous_status: str) -> None:
+    """Tell the areas above (ActivityPub federation) that the event changed, in this transaction."""
+    event_changed.send(event, action=action, now=now, previous_status=previous_status)
 
 
 def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Event:

@@ -157,6 +157,35 @@ ACTIVITIES = {
         recipients=T("Public.", "Public."),
         retention=RETENTION_EVENT,
         personal=False),
+    "federation": Activity(
+        key="federation",
+        name=T("Following an organization from the fediverse (ActivityPub)",
+               "Suivre une organisation depuis le fédivers (ActivityPub)"),
+        purpose=T("Deliver the organization's events to the fediverse servers whose users "
+                  "follow it, and let them stop following.",
+                  "Remettre les événements de l'organisation aux serveurs du fédivers dont "
+                  "des utilisateurs la suivent, et leur permettre de ne plus la suivre."),
+        legal_basis=T("Art. 6(1)(f) GDPR, legitimate interest in announcing public events to "
+                      "those who asked for them. No follower list is kept: per follow, only "
+                      "the inbox of the follower's server (or their own inbox when the server "
+                      "has no shared one) and a keyed hash of their account address, which "
+                      "cannot be reversed without the server's secret.",
+                      "Art. 6(1)(f) du RGPD, intérêt légitime à annoncer des événements publics "
+                      "à qui les a demandés. Aucune liste d'abonnés n'est tenue : pour chaque "
+                      "abonnement, seulement la boîte de réception du serveur de l'abonné (ou "
+                      "la sienne quand le serveur n'en a pas de partagée) et une empreinte à "
+                      "clé de l'adresse de son compte, irréversible sans le secret du serveur."),
+        subjects=T("Fediverse accounts that follow an organization.",
+                   "Les comptes du fédivers qui suivent une organisation."),
+        recipients=T("Nobody: the followers collection shows a count only. Deliveries go to "
+                     "the followers' servers.",
+                     "Personne : la collection des abonnés n'affiche qu'un nombre. Les envois "
+                     "vont aux serveurs des abonnés."),
+        retention=T("Until the follower unfollows, or their server answers that it is gone "
+                    "(410); deliveries are deleted once sent, or after 3 days of retries.",
+                    "Jusqu'au désabonnement, ou jusqu'à ce que son serveur réponde qu'il "
+                    "n'existe plus (410) ; les envois sont supprimés une fois remis, ou après "
+                    "3 jours de tentatives.")),
 }
 
 # table → (activity key, {column: (English, French) or (English, French, retention)})
@@ -386,6 +415,59 @@ _TABLES = {
         "quoted": ("Chosen for quotation in reports.", "Choisi pour être cité dans les bilans."),
         "created_on": ("Day it was given.", "Jour où il a été donné."),
     }),
+    "federation_actors": ("events", {
+        "id": ("Internal number.", "Numéro interne."),
+        "organization_id": ("The organization this actor is.",
+                            "L'organisation que cet acteur représente."),
+        "federation_enabled": ("Whether the organization federates (off until an owner turns "
+                               "it on).",
+                               "Si l'organisation est fédérée (désactivé tant qu'un "
+                               "responsable ne l'active pas)."),
+        "public_key_pem": ("Public key of its HTTP signatures.",
+                           "Clé publique de ses signatures HTTP."),
+        "private_key_encrypted": ("Private key of its HTTP signatures, encrypted with a key "
+                                  "derived from the server's secret.",
+                                  "Clé privée de ses signatures HTTP, chiffrée avec une clé "
+                                  "dérivée du secret du serveur."),
+        "deliveries_dropped": ("Number of deliveries given up after 3 days of retries.",
+                               "Nombre d'envois abandonnés après 3 jours de tentatives."),
+        "created_at": ("When federation was first set up.",
+                       "Date de la première mise en place de la fédération."),
+    }),
+    "federation_followers": ("federation", {
+        "id": ("Internal number.", "Numéro interne."),
+        "actor_id": ("The organization followed.", "L'organisation suivie."),
+        "follower_hash": ("Keyed hash (HMAC-SHA256) of the follower's account address, to "
+                          "process an unfollow; the address itself is not stored.",
+                          "Empreinte à clé (HMAC-SHA256) de l'adresse du compte de l'abonné, "
+                          "pour traiter un désabonnement ; l'adresse elle-même n'est pas "
+                          "conservée."),
+        "inbox_url": ("Inbox of the follower's server (shared inbox), or the follower's own "
+                      "inbox when the server has none.",
+                      "Boîte de réception du serveur de l'abonné (partagée), ou celle de "
+                      "l'abonné quand le serveur n'en a pas."),
+        "created_on": ("Day of the follow.", "Jour de l'abonnement."),
+    }),
+    "federation_deliveries": ("federation", {
+        "id": ("Internal number.", "Numéro interne."),
+        "actor_id": ("The organization sending.", "L'organisation qui envoie."),
+        "inbox_url": ("Inbox it is delivered to.", "Boîte de réception destinataire."),
+        "activity": ("The activity to send; an answer to a follow names the follower's "
+                     "account until it is delivered.",
+                     "L'activité à envoyer ; une réponse à un abonnement nomme le compte de "
+                     "l'abonné jusqu'à sa remise."),
+        "activity_type": ("Kind of activity (Create, Update, Accept...).",
+                          "Type d'activité (Create, Update, Accept...)."),
+        "activity_uuid": ("Random identifier of the activity.",
+                          "Identifiant aléatoire de l'activité."),
+        "event_id": ("The event it announces, if any.", "L'événement annoncé, le cas échéant."),
+        "attempts": ("Attempts so far.", "Tentatives effectuées."),
+        "next_attempt_at": ("When it is tried next.", "Date de la prochaine tentative."),
+        "created_at": ("When it was queued (given up 3 days later).",
+                       "Date de mise en file (abandonné 3 jours plus tard)."),
+        "last_status": ("Last HTTP status answered by the inbox.",
+                        "Dernier statut HTTP répondu par la boîte de réception."),
+    }),
 }
 
 # Processing that leaves no column: listed in the record all the same.
@@ -404,6 +486,11 @@ UNSTORED = [
       "Cookie de session : seulement pour les organisateurs et les pages comportant un "
       "formulaire (son jeton anti-falsification) ; il expire à la fermeture du navigateur, et "
       "après 8 heures dans tous les cas."),
+    T("Fediverse: the public keys of the servers that write to an inbox are cached in memory "
+      "for an hour to check their signatures; never written to disk or to a log.",
+      "Fédivers : les clés publiques des serveurs qui écrivent à une boîte de réception sont "
+      "gardées en mémoire une heure pour vérifier leurs signatures ; jamais écrites sur "
+      "disque ni dans un journal."),
 ]
 
 

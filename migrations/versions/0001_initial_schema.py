@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:33:15.392232
+Create Date: 2026-12-03 13:21:14.549805
 
 """
 from alembic import op
@@ -75,6 +75,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_events_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_status'), ['status'], unique=False)
 
+    op.create_table('federation_actors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('federation_enabled', sa.Boolean(), nullable=False),
+    sa.Column('public_key_pem', sa.Text(), nullable=True),
+    sa.Column('private_key_encrypted', sa.Text(), nullable=True),
+    sa.Column('deliveries_dropped', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_federation_actors_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_actors')),
+    sa.UniqueConstraint('organization_id', name=op.f('uq_federation_actors_organization_id'))
+    )
     op.create_table('memberships',
     sa.Column('organizer_id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -156,6 +168,40 @@ def upgrade():
     )
     with op.batch_alter_table('event_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_event_sessions_event_id'), ['event_id'], unique=False)
+
+    op.create_table('federation_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('inbox_url', sa.String(length=500), nullable=False),
+    sa.Column('activity', sa.Text(), nullable=True),
+    sa.Column('activity_type', sa.String(length=20), nullable=False),
+    sa.Column('activity_uuid', sa.String(length=36), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_status', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['federation_actors.id'], name=op.f('fk_federation_deliveries_actor_id_federation_actors'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_federation_deliveries_event_id_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_deliveries'))
+    )
+    with op.batch_alter_table('federation_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_federation_deliveries_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_federation_deliveries_event_id'), ['event_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_federation_deliveries_next_attempt_at'), ['next_attempt_at'], unique=False)
+
+    op.create_table('federation_followers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('follower_hash', sa.String(length=64), nullable=False),
+    sa.Column('inbox_url', sa.String(length=500), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['federation_actors.id'], name=op.f('fk_federation_followers_actor_id_federation_actors'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_followers')),
+    sa.UniqueConstraint('actor_id', 'follower_hash', name='uq_federation_followers_hash')
+    )
+    with op.batch_alter_table('federation_followers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_federation_followers_actor_id'), ['actor_id'], unique=False)
 
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -338,6 +384,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tickets_event_id'))
 
     op.drop_table('tickets')
+    with op.batch_alter_table('federation_followers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_federation_followers_actor_id'))
+
+    op.drop_table('federation_followers')
+    with op.batch_alter_table('federation_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_federation_deliveries_next_attempt_at'))
+        batch_op.drop_index(batch_op.f('ix_federation_deliveries_event_id'))
+        batch_op.drop_index(batch_op.f('ix_federation_deliveries_actor_id'))
+
+    op.drop_table('federation_deliveries')
     with op.batch_alter_table('event_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_sessions_event_id'))
 
@@ -356,6 +412,7 @@ def downgrade():
 
     op.drop_table('organization_keys')
     op.drop_table('memberships')
+    op.drop_table('federation_actors')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_status'))
         batch_op.drop_index(batch_op.f('ix_events_organization_id'))

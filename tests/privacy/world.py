@@ -44,7 +44,9 @@ def build_world(now) -> World:
     from cryptoparty.volunteers import services as volunteers
 
     load_demo(today=now.date(), now=now)
+    from cryptoparty.federation.services import federate_by_default
     event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))
+    federate_by_default(event.organization, now=now)  # as `flask demo` does
     first, second = event.sessions[0], event.sessions[1]
     ticket = registration.register(event, [first.workshops[0].id, second.workshops[0].id], 1,
                                    now=now)
@@ -99,7 +101,7 @@ def url_values(rule, world: World, ids: dict | None = None) -> dict:
         elif name in ids:
             values[name] = ids[name]
         elif name == "slug":
-            orgs = rule.rule.startswith(("/orgs/", "/manage/orgs/"))
+            orgs = rule.rule.startswith(("/orgs/", "/manage/orgs/", "/ap/orgs/"))
             values[name] = world.org_slug if orgs else world.event_slug
         elif name == "org":
             values[name] = world.org_slug
