@@ -10,9 +10,17 @@ from flask import Flask
 from cryptoparty.core import resources
 
 
+class Cryptoparty(Flask):
+    """Flask, with the error log of a 500 that names the route and the error, never a value."""
+
+    def log_exception(self, exc_info):
+        from cryptoparty.core.errors import log_unexpected_error
+        log_unexpected_error(self.logger, exc_info)
+
+
 def create_app(test_config=None):
     """Build the application: configuration, extensions, blueprints and commands."""
-    app = Flask(
+    app = Cryptoparty(
         __name__,
         # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
         instance_path=os.environ.get("CRYPTOPARTY_INSTANCE_PATH") or str(resources.INSTANCE),
@@ -116,6 +124,9 @@ def _configure(app, test_config):
         app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    # Whatever instance/config.py or a test sets, a database error never shows its values.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
     app.config.setdefault("GNUPG_HOME", str(Path(app.instance_path) / "gnupg"))
 
 

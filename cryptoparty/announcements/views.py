@@ -40,6 +40,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError, render_error
 from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.log_masking import error_name
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
 from cryptoparty.events import services as event_service
 from cryptoparty.gpg import keyring as openpgp
@@ -92,7 +93,8 @@ def announcement_is_stale(announcement):
 def openpgp_error(error):
     """An OpenPGP refusal as an error page, in the reader's language."""
     if error.status >= 500:
-        log.error("OpenPGP failure: %s (%s)", error.describe(), error.detail)
+        # gpg's own words (error.detail) may name a key's user ID: the class is enough.
+        log.error("OpenPGP failure %s in %s", error_name(error), request.endpoint)
     return render_error(error.status, describe_openpgp_error(error))
 
 
@@ -211,7 +213,7 @@ def _uploaded(file_field, text_field) -> bytes | str:
 def _error_message(error) -> str:
     if isinstance(error, openpgp.OpenPGPError):
         if error.status >= 500:
-            log.error("OpenPGP failure: %s (%s)", error.describe(), error.detail)
+            log.error("OpenPGP failure %s in %s", error_name(error), request.endpoint)
         return describe_openpgp_error(error)
     return error.describe()
 

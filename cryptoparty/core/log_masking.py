@@ -10,6 +10,7 @@ server and of gunicorn (``GunicornLogger``, named in ``gunicorn.conf.py``).
 import functools
 import logging
 import re
+import traceback
 
 MASK = "…"
 # A secret-bearing prefix, then one path segment (up to /, ?, #, space or quote).
@@ -17,7 +18,7 @@ _SECRET_SEGMENT = re.compile(r"(/(?:tickets|volunteers)/)[^/?#\s\"']+")
 
 # Loggers whose records may hold a request path.
 MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "flask.app",
-                  "sqlalchemy.engine")
+                  "sqlalchemy.engine", "sqlalchemy.pool", "gnupg", "cryptoparty")
 
 
 # Client addresses, which servers put in their own messages (werkzeug's request
@@ -38,6 +39,46 @@ def mask_secrets(text: str) -> str:
     return _SECRET_SEGMENT.sub(r"\1" + MASK, text)
 
 
+def _exception_chain(error: BaseException):
+    """The error, then its causes and contexts (each once), outermost first."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def error_name(error: BaseException) -> str:
+    """``sqlalchemy.exc.IntegrityError``: the class of an error, never its message."""
+    cls = type(error)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def safe_traceback(exc_info) -> str:
+    """A traceback with its frames (file, line, function) and the errors' classes only.
+
+    An exception's message may quote what a person typed (a database error
+    repeats the value that broke a constraint, ``int()`` the text it could not
+    read, gpg the user ID of a key), and so may the source line of a frame
+    that is a template: neither is written. The frames are enough to find the
+    bug; the values stay with the person who typed them.
+    """
+    _type, error, tb = exc_info
+    if error is None:
+        return ""
+    lines = []
+    for depth, link in enumerate(_exception_chain(error)):
+        if depth:
+            lines.append("  caused by:")
+        lines.append("Traceback (most recent call last), values withheld:")
+        frames = traceback.extract_tb(tb if depth == 0 else link.__traceback__)
+        lines.extend(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+                     for frame in frames)
+        lines.append(error_name(link))
+    return "\n".join(lines)
+
+
 def _mask_address(match) -> str:
     address = match.group(0)
     # The machine's own loopback (the dev server's "Running on", a local proxy) is no one's.
@@ -52,9 +93,18 @@ def mask_addresses(text: str) -> str:
 
 
 class MaskSecretsFilter(logging.Filter):
-    """A logging filter that masks secrets and client addresses in the message."""
+    """A logging filter that masks secrets and client addresses in the message.
+
+    A record that carries an exception keeps its traceback's frames and the
+    exception's class, without the exception's message (``safe_traceback``).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = safe_traceback(record.exc_info)
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = None
         try:
             # Merge the arguments first: "/tickets/%s" only becomes a secret once filled in.
             message = record.getMessage()
