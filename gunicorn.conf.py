@@ -1,7 +1,7 @@
 """gunicorn configuration for `make serve`.
 
 The access log never holds an address, a user agent or a referrer (the format
-below names none of them); cryptoparty/logging.py masks ticket codes, volunteer
+below names none of them); cryptoparty/core/log_masking.py masks ticket codes, volunteer
 tokens and any client address gunicorn itself writes ("Invalid request from
 ip=..."). tests/privacy/test_no_trace.py runs this file under load.
 """
