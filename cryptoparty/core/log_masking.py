@@ -31,14 +31,15 @@ CAPABILITY_PREFIXES = ("tickets", "volunteers")
 _ROUTE_SUFFIX = re.compile(
     r"/(?:cancel|change|checkin|party|qr\.svg|ticket\.ics|claims(?:/\d+/withdraw)?"
     r"|proposals(?:/\d+/withdraw)?|workshops/\d+/kit\.pdf)$")
-_PREFIX_IN_PATH = re.compile(r"/(?:%s)/" % "|".join(CAPABILITY_PREFIXES))
+_PREFIXES = "|".join(CAPABILITY_PREFIXES)
+_PREFIX_IN_PATH = re.compile(rf"/(?:{_PREFIXES})/")
 # In free text: a prefix (slashes repeated or percent-encoded), then a secret that
 # runs to ?, #, a quote, " HTTP/" or the line's end (an empty one, before a status
 # code or " HTTP/", is left alone).
 _SECRET_IN_TEXT = re.compile(
-    r"((?:/|%%(?:25)*2F)+(?:%s)(?:/|%%(?:25)*2F)+)"
-    r"((?!\s*$|\s+\d{3}\b|\sHTTP/)[^?#\"'/\n][^?#\"'\n]*?)(?=\sHTTP/|[?#\"'\n]|$)"
-    % "|".join(CAPABILITY_PREFIXES), re.IGNORECASE)
+    rf"((?:/|%(?:25)*2F)+(?:{_PREFIXES})(?:/|%(?:25)*2F)+)"
+    r"((?!\s*$|\s+\d{3}\b|\sHTTP/)[^?#\"'/\n][^?#\"'\n]*?)(?=\sHTTP/|[?#\"'\n]|$)",
+    re.IGNORECASE)
 
 # Loggers whose records may hold a request path.
 MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "flask.app",
