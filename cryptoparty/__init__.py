@@ -18,8 +18,12 @@ class Cryptoparty(Flask):
         log_unexpected_error(self.logger, exc_info)
 
 
-def create_app(test_config=None):
-    """Build the application: configuration, extensions, blueprints and commands."""
+def configured_app(test_config=None) -> Flask:
+    """The application with its configuration read, and nothing else set up yet.
+
+    ``gunicorn.conf.py`` uses it to read the deployment's configuration (defaults,
+    ``instance/config.py``, environment) exactly as the workers will.
+    """
     app = Cryptoparty(
         __name__,
         # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
@@ -29,6 +33,22 @@ def create_app(test_config=None):
         static_folder=str(resources.STATIC),
     )
     _configure(app, test_config)
+    return app
+
+
+def rate_limits_shared(config) -> bool:
+    """Whether every worker process sees the same rate-limit counters.
+
+    Flask-Limiter's ``memory://`` storage lives in each process: with several
+    gunicorn workers, a client would get each limit once per worker.
+    """
+    return (not config.get("RATELIMIT_ENABLED", True)
+            or not str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory:"))
+
+
+def create_app(test_config=None):
+    """Build the application: configuration, extensions, blueprints and commands."""
+    app = configured_app(test_config)
 
     from cryptoparty.accounts.services import configure_password_hashing
     from cryptoparty.core import (
