@@ -185,11 +185,19 @@ _TABLES = {
                         T("Until the second factor is turned off or the account deleted.",
                           "Jusqu'à la désactivation du second facteur ou la suppression du "
                           "compte.")),
+        "totp_last_step": ("Time step of the last one-time code accepted, so that a code "
+                           "works only once.",
+                           "Pas de temps du dernier code à usage unique accepté, pour qu'un "
+                           "code ne serve qu'une fois.",
+                           T("Until the second factor is turned off or the account deleted.",
+                             "Jusqu'à la désactivation du second facteur ou la suppression du "
+                             "compte.")),
         "locale": ("Preferred language.", "Langue préférée."),
         "session_token": ("Random value that ends every session when it changes (logout, "
-                          "new password).",
+                          "new password, second factor turned on or off).",
                           "Valeur aléatoire qui met fin à toutes les sessions quand elle "
-                          "change (déconnexion, nouveau mot de passe)."),
+                          "change (déconnexion, nouveau mot de passe, second facteur activé "
+                          "ou désactivé)."),
         "created_at": ("When the account was made.", "Date de création du compte."),
     }),
     "memberships": ("accounts", {

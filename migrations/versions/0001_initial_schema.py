@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:33:15.392232
+Create Date: 2026-12-03 14:00:17.180484
 
 """
 from alembic import op
@@ -37,6 +37,7 @@ def upgrade():
     sa.Column('display_name', sa.String(length=100), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
