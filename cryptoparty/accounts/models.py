@@ -30,6 +30,9 @@ class Organization(db.Model):
     default_locale = db.Column(db.String(5), nullable=False, default="fr")
     timezone = db.Column(db.String(64), nullable=False, default="Europe/Paris")
     key_fingerprint = db.Column(db.String(40), nullable=True)
+    # The contacts key: volunteers' contacts are encrypted to it. Only its public part
+    # is on the server; its secret part stays with the people who read contacts.
+    contacts_key_fingerprint = db.Column(db.String(40), nullable=True)
 
     members = db.relationship("Organizer", secondary=memberships, back_populates="organizations")
     events = db.relationship("Event", back_populates="organization",

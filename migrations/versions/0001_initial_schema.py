@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 14:00:17.180484
+Create Date: 2026-12-03 14:05:37.180197
 
 """
 from alembic import op
@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('default_locale', sa.String(length=5), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('key_fingerprint', sa.String(length=40), nullable=True),
+    sa.Column('contacts_key_fingerprint', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organizations_slug'))
     )
