@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cryptoparty
 STAMP := $(VENV)/.installed
 
-.PHONY: install translations db demo run serve test test-fast bench check-translations migration lint
+.PHONY: install translations vendor db demo run serve test test-fast bench check-translations migration lint
 
 $(STAMP): setup.cfg setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(STAMP)
 translations: install
 	$(BIN)/python -m cryptoparty.core.i18n_catalog compile
 
+# OpenPGP.js for the back office's in-browser reading of contacts, from npm into
+# static/vendor/ (served from this origin, never a CDN); skipped without npm.
+vendor:
+	scripts/vendor-openpgp
+
 check-translations: install
 	$(BIN)/python -m cryptoparty.core.i18n_catalog check
 
@@ -27,18 +32,18 @@ db: translations
 demo: db
 	$(FLASK) demo
 
-run: demo
+run: demo vendor
 	@echo ""
 	@echo "  cryptoparty is starting on http://127.0.0.1:5000"
 	@echo "  Back office: http://127.0.0.1:5000/login  (login: demo, password: demo-cryptoparty)"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-serve: db
+serve: db vendor
 	$(FLASK) purge
 	$(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
 
-test: translations
+test: translations vendor
 	$(BIN)/python -m pytest
 
 # Static checks, separate from `make test` (.ci/run calls both): ruff, bandit

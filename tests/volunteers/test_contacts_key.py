@@ -184,3 +184,25 @@ def test_generating_needs_the_acknowledgement(organizer_client, signing_org_even
     assert response.status_code == 400
     db.session.refresh(organizer_client.organization)
     assert organizer_client.organization.contacts_key_fingerprint is None
+
+
+def test_the_volunteers_page_offers_in_browser_reading_without_a_name_on_the_key_field(
+        app, client, organizer_client, signing_org_event, org_fingerprint):
+    from cryptoparty.core.resources import STATIC
+
+    if not (STATIC / "vendor" / "openpgp" / "openpgp.min.mjs").is_file():
+        pytest.skip("OpenPGP.js is not vendored: make vendor (needs npm)")
+    org = organizer_client.organization
+    org.contacts_key_fingerprint = org_fingerprint
+    db.session.commit()
+    sign_up_with_contact(client)
+    html = organizer_client.get("/manage/events/cryptoparty/volunteers?lang=en").get_data(
+        as_text=True)
+    panel = html[html.index('id="read-contacts"'):]
+    panel = panel[:panel.index("</form>")]
+    assert " hidden" in panel[:200]  # shown by the script only: without it, the downloads
+    assert 'type="file"' in panel
+    form = panel.split("<form", 1)[1]
+    assert 'name="' not in form  # nothing of the key could ever be submitted
+    assert '/static/js/read-contacts.mjs' in html and "data-contact" in html
+    assert "http" not in html.split("read-contacts.mjs")[0].rsplit("<script", 1)[1]
