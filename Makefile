@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app cryptoparty
 STAMP := $(VENV)/.installed
 
-.PHONY: install translations db demo run serve test test-fast bench check-translations migration lint
+.PHONY: install translations vendor db demo run serve test test-fast bench check-translations migration lint
 
 $(STAMP): setup.cfg setup.py pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(STAMP)
 translations: install
 	$(BIN)/python -m cryptoparty.core.i18n_catalog compile
 
+# OpenPGP.js for the back office's in-browser reading of contacts, from npm into
+# static/vendor/ (served from this origin, never a CDN); skipped without npm.
+vendor:
+	scripts/vendor-openpgp
+
 check-translations: install
 	$(BIN)/python -m cryptoparty.core.i18n_catalog check
 
@@ -27,7 +32,7 @@ db: translations
 demo: db
 	$(FLASK) demo
 
-run: demo
+run: demo vendor
 	@echo ""
 	@echo "  cryptoparty is starting on http://127.0.0.1:5000"
 	@echo "  Back office: http://127.0.0.1:5000/login  (login: demo, password: demo-cryptoparty)"
@@ -35,7 +40,7 @@ run: demo
 	@echo ""
 	scripts/with-federation-worker $(FLASK) run --host 127.0.0.1 --port 5000
 
-serve: db
+serve: db vendor
 	$(FLASK) purge
 	scripts/with-federation-worker $(BIN)/gunicorn --config gunicorn.conf.py 'cryptoparty:create_app()'
 
@@ -43,7 +48,7 @@ serve: db
 # tests need, finds PostgreSQL and Redis, ends with the parts that ran and were
 # skipped. Pass pytest arguments with PYTEST_ARGS='tests/views -x'.
 PYTEST_ARGS ?=
-test: translations
+test: translations vendor
 	PYTHON=$(BIN)/python scripts/test-all $(PYTEST_ARGS)
 
 # The inner loop: SQLite only, without the slow and e2e tests.

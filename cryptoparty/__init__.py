@@ -10,9 +10,21 @@ from flask import Flask
 from cryptoparty.core import resources
 
 
-def create_app(test_config=None):
-    """Build the application: configuration, extensions, blueprints and commands."""
-    app = Flask(
+class Cryptoparty(Flask):
+    """Flask, with the error log of a 500 that names the route and the error, never a value."""
+
+    def log_exception(self, exc_info):
+        from cryptoparty.core.errors import log_unexpected_error
+        log_unexpected_error(self.logger, exc_info)
+
+
+def configured_app(test_config=None) -> Flask:
+    """The application with its configuration read, and nothing else set up yet.
+
+    ``gunicorn.conf.py`` uses it to read the deployment's configuration (defaults,
+    ``instance/config.py``, environment) exactly as the workers will.
+    """
+    app = Cryptoparty(
         __name__,
         # CRYPTOPARTY_INSTANCE_PATH: another instance folder (tests, several deployments).
         # Installed from a wheel, the default is Flask's: <prefix>/var/cryptoparty-instance.
@@ -23,6 +35,22 @@ def create_app(test_config=None):
         static_folder=str(resources.STATIC),
     )
     _configure(app, test_config)
+    return app
+
+
+def rate_limits_shared(config) -> bool:
+    """Whether every worker process sees the same rate-limit counters.
+
+    Flask-Limiter's ``memory://`` storage lives in each process: with several
+    gunicorn workers, a client would get each limit once per worker.
+    """
+    return (not config.get("RATELIMIT_ENABLED", True)
+            or not str(config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory:"))
+
+
+def create_app(test_config=None):
+    """Build the application: configuration, extensions, blueprints and commands."""
+    app = configured_app(test_config)
 
     from cryptoparty.accounts.services import configure_password_hashing
     from cryptoparty.core import (
@@ -120,6 +148,9 @@ def _configure(app, test_config):
         app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    # Whatever instance/config.py or a test sets, a database error never shows its values.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
     app.config.setdefault("GNUPG_HOME", str(Path(app.instance_path) / "gnupg"))
 
 

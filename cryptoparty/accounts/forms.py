@@ -16,6 +16,13 @@ class OneTimeCodeForm(FlaskForm):
                    "spellcheck": "false"})
 
 
+class DisableTwoFactorForm(OneTimeCodeForm):
+    """Turning the second factor off: the password, then a current code."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
 class LoginForm(FlaskForm):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)],
                         render_kw={"autocomplete": "username"})

@@ -30,6 +30,9 @@ class Organization(db.Model):
     default_locale = db.Column(db.String(5), nullable=False, default="fr")
     timezone = db.Column(db.String(64), nullable=False, default="Europe/Paris")
     key_fingerprint = db.Column(db.String(40), nullable=True)
+    # The contacts key: volunteers' contacts are encrypted to it. Only its public part
+    # is on the server; its secret part stays with the people who read contacts.
+    contacts_key_fingerprint = db.Column(db.String(40), nullable=True)
 
     members = db.relationship("Organizer", secondary=memberships, back_populates="organizations")
     events = db.relationship("Event", back_populates="organization",
@@ -49,6 +52,9 @@ class Organizer(UserMixin, db.Model):
     display_name = db.Column(db.String(100), nullable=False, default="")
     password_hash = db.Column(String(200), nullable=False)
     totp_secret = db.Column(db.String(64), nullable=True)
+    # The time step (Unix time // 30) of the last one-time code accepted: a code is
+    # good once, even when two workers receive it at the same moment.
+    totp_last_step = db.Column(db.BigInteger, nullable=True)
     locale = db.Column(db.String(5), nullable=True)
     # Changes when the password changes, so that old sessions stop working.
     session_token = db.Column(db.String(64), nullable=False)

@@ -71,6 +71,14 @@ def add_member(organization: Organization, organizer: Organizer) -> None:
             organizer.organizations.append(organization)
 
 
+def verify_password(organizer: Organizer, password: str | None) -> None:
+    """Raise ``InvalidCredentials`` unless ``password`` is the organizer's (a confirmation)."""
+    try:
+        _hasher.verify(organizer.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials() from None
+
+
 def authenticate(login: str, password: str) -> Organizer:
     """The organizer with this login and password, or ``InvalidCredentials``."""
     organizer = db.session.scalar(db.select(Organizer).filter_by(login=login))

@@ -3,23 +3,35 @@
 Enrolment happens in two steps so that nobody locks themselves out: a secret
 is proposed (``new_secret``), shown as a QR code, and only stored once the
 organizer types a code their app computed from it (``enable``). Disabling
-needs a current code too. Codes are checked with one step of tolerance on
-each side (±30 s) for clocks that drift a little.
+needs the password and a current code. Codes are checked with one step of
+tolerance on each side (±30 s) for clocks that drift a little.
+
+A code is good once: the time step of the last code accepted is stored on the
+account (``totp_last_step``) by a conditional UPDATE that only moves forward,
+so a replayed code, or a code older than the last one, is refused, also when
+two workers receive the same code at the same moment.
 """
 
+import hmac
 import io
 import secrets
+from datetime import timezone
 
 import pyotp
 import qrcode
 import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, update
 
+from cryptoparty.accounts.models import Organizer
+from cryptoparty.accounts.services import verify_password
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError
+from cryptoparty.core.extensions import db
 
 ISSUER = "cryptoparty"
 VALID_WINDOW = 1
+STEP_SECONDS = 30
 
 
 class InvalidOneTimeCode(DomainError):
@@ -54,17 +66,41 @@ def qr_svg(uri: str) -> bytes:
     return buffer.getvalue()
 
 
-def code_is_valid(secret: str | None, code: str | None, now) -> bool:
-    """Whether ``code`` is the current one-time code of ``secret`` at ``now`` (naive UTC)."""
+def matching_step(secret: str | None, code: str | None, now) -> int | None:
+    """The time step whose code ``code`` is, within ±``VALID_WINDOW`` of ``now``; else None."""
     if not secret or not code:
-        return False
+        return None
     code = "".join(code.split())
     if not (code.isdigit() and len(code) == 6):
-        return False
-    from datetime import timezone
+        return None
+    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
+    current = int(now.replace(tzinfo=timezone.utc).timestamp()) // STEP_SECONDS
+    for step in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS), code):
+            return step
+    return None
 
-    return pyotp.TOTP(secret).verify(code, for_time=now.replace(tzinfo=timezone.utc),
-                                     valid_window=VALID_WINDOW)
+
+def code_is_valid(secret: str | None, code: str | None, now) -> bool:
+    """Whether ``code`` is a current one-time code of ``secret`` at ``now`` (naive UTC)."""
+    return matching_step(secret, code, now) is not None
+
+
+def _use_step(organizer, step: int) -> None:
+    """Record ``step`` as used, or raise ``InvalidOneTimeCode`` if it (or a later one) was.
+
+    Runs inside the caller's transaction; the UPDATE's WHERE makes it atomic
+    between workers: of two requests with the same code, one changes the row.
+    """
+    done = db.session.execute(
+        update(Organizer)
+        .where(Organizer.id == organizer.id,
+               or_(Organizer.totp_last_step.is_(None), Organizer.totp_last_step < step))
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise InvalidOneTimeCode()
+    db.session.refresh(organizer)
 
 
 def enable(organizer, secret: str, code: str, now) -> None:
@@ -74,24 +110,38 @@ def enable(organizer, secret: str, code: str, now) -> None:
     """
     if organizer.totp_secret:
         raise TwoFactorAlreadyEnabled()
-    if not code_is_valid(secret, code, now):
+    step = matching_step(secret, code, now)
+    if step is None:
         raise InvalidOneTimeCode()
     with atomic():
         organizer.totp_secret = secret
+        organizer.totp_last_step = step
         organizer.session_token = secrets.token_hex(16)
 
 
-def disable(organizer, code: str, now) -> None:
-    """Remove the organizer's second factor; a current code is required."""
+def disable(organizer, password: str, code: str, now) -> None:
+    """Remove the organizer's second factor: the password and a current code are required.
+
+    The session token changes, so every other session of the account ends (the
+    view logs the current one in again with the new token).
+    """
     if not organizer.totp_secret:
         raise TwoFactorNotEnabled()
-    if not code_is_valid(organizer.totp_secret, code, now):
+    verify_password(organizer, password)
+    step = matching_step(organizer.totp_secret, code, now)
+    if step is None:
         raise InvalidOneTimeCode()
     with atomic():
+        _use_step(organizer, step)
         organizer.totp_secret = None
+        organizer.totp_last_step = None
+        organizer.session_token = secrets.token_hex(16)
 
 
 def check(organizer, code: str, now) -> None:
-    """Raise ``InvalidOneTimeCode`` unless ``code`` is the organizer's current code."""
-    if not code_is_valid(organizer.totp_secret, code, now):
+    """Accept ``code`` once as the organizer's current code, or raise ``InvalidOneTimeCode``."""
+    step = matching_step(organizer.totp_secret, code, now)
+    if step is None:
         raise InvalidOneTimeCode()
+    with atomic():
+        _use_step(organizer, step)

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from cryptoparty.accounts import two_factor
-from cryptoparty.accounts.forms import OneTimeCodeForm
+from cryptoparty.accounts.forms import DisableTwoFactorForm, OneTimeCodeForm
 from cryptoparty.core import clock
+from cryptoparty.core.errors import InvalidCredentials
 
 bp = Blueprint("account", __name__, url_prefix="/manage/account")
 
@@ -38,7 +39,7 @@ def _pending_secret() -> str:
 @bp.get("/")
 def index():
     """Second factor: its state, and the enrolment or the way to turn it off."""
-    form = OneTimeCodeForm()
+    form = DisableTwoFactorForm() if current_user.totp_secret else OneTimeCodeForm()
     secret = None if current_user.totp_secret else _pending_secret()
     return render_template("account/index.html", form=form, secret=secret)
 
@@ -78,17 +79,21 @@ def enable():
 
 @bp.post("/two-factor/disable")
 def disable():
-    """Turn the second factor off; a current code is required."""
-    form = OneTimeCodeForm()
+    """Turn the second factor off: the password and a current code are required."""
+    form = DisableTwoFactorForm()
     if form.validate_on_submit():
         try:
-            two_factor.disable(current_user, form.code.data, clock.now())
+            two_factor.disable(current_user, form.password.data, form.code.data, clock.now())
         except two_factor.TwoFactorNotEnabled as error:
             flash(error.describe(), "info")
             return redirect(url_for("account.index"))
+        except InvalidCredentials as error:
+            form.password.errors.append(error.describe())
         except two_factor.InvalidOneTimeCode as error:
             form.code.errors.append(error.describe())
         else:
+            # Every other session of the account ended with the old token; this one goes on.
+            login_user(current_user._get_current_object())
             flash(_("The second factor is off."), "info")
             return redirect(url_for("account.index"))
     return render_template("account/index.html", form=form, secret=None), 400

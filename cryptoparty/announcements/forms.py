@@ -26,6 +26,16 @@ class GenerateKeyForm(FlaskForm):
                              "announcements it signed)"))
 
 
+class ContactsKeyForm(FlaskForm):
+    """Generate the contacts key here, once, and take its secret part away."""
+
+    name = StringField(_l("Name on the key"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("Address on the key"), validators=[DataRequired(), Length(max=254)])
+    understood = BooleanField(
+        _l("I understand: the secret key is downloaded once, the server deletes it, and "
+           "nobody can send it again"), validators=[DataRequired()])
+
+
 class KeyUploadForm(FlaskForm):
     key_file = FileField(_l("Key file"), validators=[Optional()])
     key_text = TextAreaField(_l("…or paste the armored key"), validators=[Optional()],

@@ -113,6 +113,41 @@ def _install(organization: Organization, keyring: openpgp.Keyring, fpr: str, *,
     return key
 
 
+class ContactsKeyHasSecret(DomainError):
+    message = _l("This keyring holds the secret part of that key: a contacts key's secret must "
+                 "never be on the server. Register a key made on your own computer.")
+
+
+def register_contacts_key(organization: Organization, keyring: openpgp.Keyring,
+                          armored) -> str:
+    """Register the public part of the organization's contacts key; return its fingerprint.
+
+    Volunteers' contacts are then encrypted to it. A secret part in the upload is
+    refused, and so is a key whose secret part this keyring already holds (the
+    signing key, say): whoever can read the server must not read the contacts.
+    """
+    fpr = keyring.import_encryption_key(armored)
+    if keyring.holds_secret_key(fpr):
+        raise ContactsKeyHasSecret()
+    with atomic():
+        organization.contacts_key_fingerprint = fpr
+    return fpr
+
+
+def generate_contacts_key(organization: Organization, keyring: openpgp.Keyring, *, name: str,
+                          email: str) -> tuple[str, str]:
+    """Generate a contacts key and register its public part; return (fpr, armored secret key).
+
+    The pair is made in a throwaway GnuPG home that is deleted before this
+    returns: the secret key exists only in the value returned, which the view
+    hands over once as a download and keeps nowhere.
+    """
+    fpr, secret = keyring.generate_key_to_hand_over(name, email)
+    with atomic():
+        organization.contacts_key_fingerprint = fpr
+    return fpr, secret
+
+
 def generate_key(organization: Organization, keyring: openpgp.Keyring, *, name: str,
                  email: str, now: datetime, passphrase: str | None = None,
                  rotate: bool = False) -> OrganizationKey:

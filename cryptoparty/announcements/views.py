@@ -30,6 +30,7 @@ from cryptoparty.announcements import keys as key_service
 from cryptoparty.announcements import services as announcement_service
 from cryptoparty.announcements.forms import (
     AnnouncementTextForm,
+    ContactsKeyForm,
     GenerateKeyForm,
     KeyUploadForm,
     RevokeKeyForm,
@@ -40,6 +41,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError, render_error
 from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.log_masking import error_name
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
 from cryptoparty.events import services as event_service
 from cryptoparty.gpg import keyring as openpgp
@@ -92,7 +94,8 @@ def announcement_is_stale(announcement):
 def openpgp_error(error):
     """An OpenPGP refusal as an error page, in the reader's language."""
     if error.status >= 500:
-        log.error("OpenPGP failure: %s (%s)", error.describe(), error.detail)
+        # gpg's own words (error.detail) may name a key's user ID: the class is enough.
+        log.error("OpenPGP failure %s in %s", error_name(error), request.endpoint)
     return render_error(error.status, describe_openpgp_error(error))
 
 
@@ -211,7 +214,7 @@ def _uploaded(file_field, text_field) -> bytes | str:
 def _error_message(error) -> str:
     if isinstance(error, openpgp.OpenPGPError):
         if error.status >= 500:
-            log.error("OpenPGP failure: %s (%s)", error.describe(), error.detail)
+            log.error("OpenPGP failure %s in %s", error_name(error), request.endpoint)
         return describe_openpgp_error(error)
     return error.describe()
 
@@ -234,6 +237,78 @@ def _key_page(organization, status=200, **forms):
 def key(slug):
     """The organization's keys, and the forms to generate, import, register or revoke one."""
     return _key_page(_my_organization(slug))
+
+
+# The contacts key: its secret part never stays on the server ---------------------
+
+def _contacts_key_page(organization, status=200, generate=None, register=None):
+    keyring = _keyring()
+    fingerprint = organization.contacts_key_fingerprint
+    info = None
+    if fingerprint:
+        try:
+            info = keyring.key_info(fingerprint)
+        except openpgp.OpenPGPError:
+            info = None
+    if generate is None:
+        generate = ContactsKeyForm(name=f"{organization.name} – contacts")
+        if not generate.email.data:
+            generate.email.data = key_service.default_email(_public_url()).replace(
+                key_service.DEFAULT_LOCAL_PART + "@", "contacts@")
+    return render_template("openpgp/contacts_key.html", organization=organization,
+                           fingerprint=fingerprint, info=info, generate=generate,
+                           register=register or KeyUploadForm(prefix="contacts")), status
+
+
+@manage_bp.get("/orgs/<slug>/key/contacts")
+def contacts_key(slug):
+    """The contacts key: how to make one off the server, and the form to register it."""
+    return _contacts_key_page(_my_organization(slug))
+
+
+@manage_bp.post("/orgs/<slug>/key/contacts/register")
+def register_contacts_key(slug):
+    """Register the public part of a contacts key made on the organizers' own computer."""
+    organization = _my_organization(slug)
+    form = KeyUploadForm(prefix="contacts")
+    if not form.validate_on_submit():
+        return _contacts_key_page(organization, 400, register=form)
+    data = _uploaded(form.key_file, form.key_text)
+    if not data or not data.strip():
+        form.form_errors.append(_("Choose a file or paste the key."))
+        return _contacts_key_page(organization, 400, register=form)
+    try:
+        fpr = key_service.register_contacts_key(organization, _keyring(), data)
+    except (DomainError, openpgp.OpenPGPError) as error:
+        form.form_errors.append(_error_message(error))
+        return _contacts_key_page(organization, error.status, register=form)
+    flash(_("The contacts key %(fingerprint)s is registered: volunteers can now leave a "
+            "contact, encrypted to it.", fingerprint=openpgp.fingerprint_groups(fpr)),
+          "success")
+    return redirect(url_for("manage_openpgp.contacts_key", slug=slug))
+
+
+@manage_bp.post("/orgs/<slug>/key/contacts/generate")
+def generate_contacts_key(slug):
+    """Generate a contacts key once and hand its secret part over as a download.
+
+    The pair is made in a throwaway GnuPG home deleted before the answer; the
+    secret key is in this response only (no-store), never in the server's keyring.
+    """
+    organization = _my_organization(slug)
+    form = ContactsKeyForm()
+    if not form.validate_on_submit():
+        return _contacts_key_page(organization, 400, generate=form)
+    try:
+        fpr, secret = key_service.generate_contacts_key(organization, _keyring(),
+                                                        name=form.name.data, email=form.email.data)
+    except (DomainError, openpgp.OpenPGPError) as error:
+        form.form_errors.append(_error_message(error))
+        return _contacts_key_page(organization, error.status, generate=form)
+    filename = f"contacts-key-{organization.slug}-{fpr[-16:]}-SECRET.asc"
+    return Response(secret, mimetype="application/pgp-keys", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
 
 
 @manage_bp.post("/orgs/<slug>/key/generate")

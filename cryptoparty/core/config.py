@@ -11,7 +11,9 @@ SECRET_KEY = None
 
 # Filled in by create_app: sqlite:///<repo>/instance/cryptoparty.sqlite3
 SQLALCHEMY_DATABASE_URI = None
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# hide_parameters: a database error's message never carries the values of its
+# statement (a pseudonym, a key, a comment), so no log line can repeat them.
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
 BABEL_DEFAULT_LOCALE = "fr"
 BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

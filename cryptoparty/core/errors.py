@@ -100,6 +100,23 @@ class WeakPassword(DomainError):
     message = _l("The password must have at least %(minimum)d characters.")
 
 
+# --------------------------------------------------------------------------- the log of a 500
+
+def log_unexpected_error(logger, exc_info) -> None:
+    """Log an unexpected error by the route's name and the error's class, never a value.
+
+    The request's path (a ticket code, a slug a person typed), its arguments and
+    the exception's message (a database error quotes the value that broke it)
+    are left out; the traceback keeps its frames (file, line, function) so that
+    the bug can still be found (``log_masking.safe_traceback``).
+    """
+    from cryptoparty.core.log_masking import error_name, safe_traceback
+
+    endpoint = request.endpoint if request else None
+    logger.error("Unexpected %s in %s [%s]\n%s", error_name(exc_info[1]), endpoint or "(no route)",
+                 request.method if request else "-", safe_traceback(exc_info))
+
+
 # --------------------------------------------------------------------------- pages
 
 TITLES = {

@@ -346,6 +346,20 @@ def _as_bytes(data, limit: int, too_large: type[TooLarge]) -> bytes:
     return bytes(data)
 
 
+def _key_parameters(name: str, email: str, passphrase: str | None, expire: str):
+    """The user ID, expiry and passphrase of a key to generate, checked."""
+    name = (name or "").strip()
+    email = (email or "").strip()
+    if (not name or len(name) > 200 or any(c in name for c in "<>")
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)
+            or len(email) > 254 or not _EMAIL_RE.match(email)):
+        raise InvalidUserID()
+    expire = str(expire).strip().lower()
+    if not _EXPIRE_RE.match(expire):
+        raise ValueError(f"invalid expiry: {expire!r} (e.g. '3y', '0', '2030-01-01')")
+    return f"{name} <{email}>", expire, _check_passphrase(passphrase)
+
+
 def _check_passphrase(passphrase: str | None) -> str | None:
     """Return None for no passphrase; refuse one that cannot travel over gpg's pipe."""
     if passphrase is None or passphrase == "":
@@ -669,31 +683,59 @@ class Keyring:
     def generate_key(self, name: str, email: str, passphrase: str | None = None,
                      expire: str = "3y") -> str:
         """Generate an Ed25519 signing key with a Cv25519 encryption subkey; return its fpr."""
-        name = (name or "").strip()
-        email = (email or "").strip()
-        if (not name or len(name) > 200 or any(c in name for c in "<>")
-                or any(ord(c) < 32 or ord(c) == 127 for c in name)
-                or len(email) > 254 or not _EMAIL_RE.match(email)):
-            raise InvalidUserID()
-        expire = str(expire).strip().lower()
-        if not _EXPIRE_RE.match(expire):
-            raise ValueError(f"invalid expiry: {expire!r} (e.g. '3y', '0', '2030-01-01')")
-        passphrase = _check_passphrase(passphrase)
-        uid = f"{name} <{email}>"
+        uid, expire, passphrase = _key_parameters(name, email, passphrase, expire)
         with self._locked():
-            # --yes: a new key may carry the user ID of an older one (key rotation).
-            made = self._run(["--yes", "--quick-generate-key", uid, "ed25519", "sign", expire],
-                             passphrase=passphrase, use_passphrase=True)
-            created = made.status("KEY_CREATED")
-            if made.returncode != 0 or not created:
-                raise KeyGenerationFailed(detail=_gpg_words(made.stderr))
-            fpr = created[-1].split()[-1]
-            sub = self._run(["--quick-add-key", fpr, "cv25519", "encr", expire],
-                            passphrase=passphrase, use_passphrase=True)
-            if sub.returncode != 0 or not sub.status("KEY_CREATED"):
-                self._delete(fpr)
-                raise KeyGenerationFailed(detail=_gpg_words(sub.stderr))
-            return fpr
+            return self._generate(uid, expire, passphrase)
+
+    def _generate(self, uid: str, expire: str, passphrase: str | None,
+                  home: str | None = None) -> str:
+        # --yes: a new key may carry the user ID of an older one (key rotation).
+        made = self._run(["--yes", "--quick-generate-key", uid, "ed25519", "sign", expire],
+                         passphrase=passphrase, use_passphrase=True, home=home)
+        created = made.status("KEY_CREATED")
+        if made.returncode != 0 or not created:
+            raise KeyGenerationFailed(detail=_gpg_words(made.stderr))
+        fpr = created[-1].split()[-1]
+        sub = self._run(["--quick-add-key", fpr, "cv25519", "encr", expire],
+                        passphrase=passphrase, use_passphrase=True, home=home)
+        if sub.returncode != 0 or not sub.status("KEY_CREATED"):
+            self._run(["--yes", "--delete-secret-and-public-key", fpr], home=home)
+            raise KeyGenerationFailed(detail=_gpg_words(sub.stderr))
+        return fpr
+
+    def generate_key_to_hand_over(self, name: str, email: str, passphrase: str | None = None,
+                                  expire: str = "3y") -> tuple[str, str]:
+        """Generate a key pair whose secret part never enters this keyring.
+
+        The pair is made in a throwaway GnuPG home; only its public part is
+        imported here, and the home (secret part included) is deleted before
+        this returns. Returns (fingerprint, armored secret key) for the caller
+        to hand over once.
+        """
+        uid, expire, passphrase = _key_parameters(name, email, passphrase, expire)
+        with self._locked():
+            with self._scratch() as (home, gpg):
+                fpr = self._generate(uid, expire, passphrase, home=home)
+                secret = self._run(["--armor", "--export-secret-keys", fpr], home=home,
+                                   passphrase=passphrase, use_passphrase=True)
+                public = gpg.export_keys(fpr, armor=True, minimal=True)
+            armored = secret.stdout.decode("ascii", "replace")
+            if secret.returncode != 0 or "BEGIN PGP PRIVATE KEY BLOCK" not in armored:
+                raise KeyGenerationFailed(detail=_gpg_words(secret.stderr))
+            self._import_checked(public.encode(), fpr, want_secret=False)
+        return fpr, armored
+
+    def import_encryption_key(self, armored: str | bytes) -> str:
+        """Validate and import one public key able to encrypt, refusing any secret part."""
+        exported, fpr = self.check_public_key(armored, usage="encrypt")
+        with self._locked():
+            return self._import_checked(exported.encode(), fpr, want_secret=False)
+
+    def holds_secret_key(self, fingerprint: str) -> bool:
+        """Whether this keyring holds any secret part (primary or subkey) of the key."""
+        fpr = normalize_fingerprint(fingerprint)
+        with self._locked():
+            return bool(self._listing(self._gpg, fpr, secret=True))
 
     def _delete(self, fpr: str) -> None:
         self._run(["--yes", "--delete-secret-and-public-key", fpr])

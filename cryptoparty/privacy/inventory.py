@@ -95,15 +95,25 @@ ACTIVITIES = {
                   "et aux organisateurs de les joindre s'ils ont laissé un contact."),
         legal_basis=T("Art. 6(1)(b) GDPR, steps taken at the volunteer's request; art. 6(1)(a), "
                       "consent, for the optional contact (encrypted to the organization's "
-                      "OpenPGP key, readable by no one else).",
+                      "contacts key, whose secret part is not on the server).",
                       "Art. 6(1)(b) du RGPD, mesures prises à la demande du ou de la bénévole ; "
                       "art. 6(1)(a), consentement, pour le contact facultatif (chiffré pour la "
-                      "clé OpenPGP de l'organisation, illisible par quiconque d'autre)."),
+                      "clé des contacts de l'organisation, dont la partie secrète n'est pas sur "
+                      "le serveur)."),
         subjects=T("Volunteers (facilitators).", "Bénévoles (animateurs et animatrices)."),
         recipients=T("The organizers of the event's organization; the pseudonym is public in "
-                     "the program.",
+                     "the program. The contact can be read only by the organizers who hold the "
+                     "secret part of the organization's contacts key, on their own computers: "
+                     "not by the server, its administrators or anyone who copies its disk "
+                     "(contacts left before the contacts key existed were encrypted to the "
+                     "signing key, which the server also holds, until they are purged).",
                      "Les organisateurs de l'organisation ; le pseudonyme est public dans le "
-                     "programme."),
+                     "programme. Le contact ne peut être lu que par les organisateurs qui "
+                     "détiennent la partie secrète de la clé des contacts de l'organisation, sur "
+                     "leurs propres ordinateurs : ni par le serveur, ni par ses administrateurs, "
+                     "ni par qui copierait son disque (les contacts laissés avant la clé des "
+                     "contacts étaient chiffrés pour la clé de signature, que le serveur détient "
+                     "aussi, jusqu'à leur purge)."),
         retention=T("Contact and key: deleted by the daily purge with the tickets. Pseudonym, "
                     "skills and workshops: kept with the event's archive.",
                     "Contact et clé : supprimés par la purge quotidienne avec les billets. "
@@ -201,6 +211,13 @@ _TABLES = {
         "timezone": ("Time zone of its events.", "Fuseau horaire de ses événements."),
         "key_fingerprint": ("Fingerprint of its OpenPGP signing key.",
                             "Empreinte de sa clé OpenPGP de signature."),
+        "contacts_key_fingerprint": (
+            "Fingerprint of its contacts key: volunteers' contacts are encrypted to it; the "
+            "server holds only its public part, so only the people who hold its secret key "
+            "can read a contact.",
+            "Empreinte de sa clé des contacts : les contacts des bénévoles sont chiffrés pour "
+            "elle ; le serveur n'en détient que la partie publique, seules les personnes qui "
+            "détiennent sa clé secrète peuvent donc lire un contact."),
     }),
     "organizers": ("accounts", {
         "id": ("Internal number.", "Numéro interne."),
@@ -214,11 +231,19 @@ _TABLES = {
                         T("Until the second factor is turned off or the account deleted.",
                           "Jusqu'à la désactivation du second facteur ou la suppression du "
                           "compte.")),
+        "totp_last_step": ("Time step of the last one-time code accepted, so that a code "
+                           "works only once.",
+                           "Pas de temps du dernier code à usage unique accepté, pour qu'un "
+                           "code ne serve qu'une fois.",
+                           T("Until the second factor is turned off or the account deleted.",
+                             "Jusqu'à la désactivation du second facteur ou la suppression du "
+                             "compte.")),
         "locale": ("Preferred language.", "Langue préférée."),
         "session_token": ("Random value that ends every session when it changes (logout, "
-                          "new password).",
+                          "new password, second factor turned on or off).",
                           "Valeur aléatoire qui met fin à toutes les sessions quand elle "
-                          "change (déconnexion, nouveau mot de passe)."),
+                          "change (déconnexion, nouveau mot de passe, second facteur activé "
+                          "ou désactivé)."),
         "created_at": ("When the account was made.", "Date de création du compte."),
     }),
     "memberships": ("accounts", {

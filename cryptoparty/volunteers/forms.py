@@ -58,8 +58,9 @@ class SignUpForm(FlaskForm):
     contact = TextAreaField(
         _l("A way to reach you (optional)"),
         description=_l("E-mail, Signal, Matrix…: free text. It is encrypted to the "
-                       "organization’s OpenPGP key before it is stored; only the organizers "
-                       "can read it, on their own computer."),
+                       "organization’s contacts key before it is stored; only the organizers "
+                       "who hold that key’s secret part can read it, on their own computer: "
+                       "not this server."),
         validators=[Length(max=MAX_CONTACT)], render_kw={"rows": 2, "autocomplete": "off"})
     public_key = TextAreaField(
         _l("Your OpenPGP public key (optional)"),

@@ -250,8 +250,12 @@ def accepts_volunteers(event: Event, now: datetime) -> bool:
 
 
 def contact_offered(event: Event, keyring: openpgp.Keyring | None) -> bool:
-    """Whether a contact can be taken: the organization has a key able to encrypt."""
-    fingerprint = event.organization.key_fingerprint
+    """Whether a contact can be taken: the organization registered a contacts key.
+
+    Only the contacts key counts, never the signing key, whose secret part the
+    server holds: a contact must be readable only off the server.
+    """
+    fingerprint = event.organization.contacts_key_fingerprint
     if not fingerprint or keyring is None:
         return False
     try:
@@ -368,7 +372,7 @@ def _refusal_reason(error: openpgp.OpenPGPError):
 
 
 def _encrypt_contact(event: Event, contact: str, keyring) -> tuple[str, str]:
-    fingerprint = event.organization.key_fingerprint
+    fingerprint = event.organization.contacts_key_fingerprint
     if not fingerprint or keyring is None:
         raise ContactNotAccepted()
     try:

@@ -4,6 +4,8 @@ The private link ``/volunteers/<token>`` is a bearer credential: its pages are
 never cached, and ``cryptoparty.core.log_masking`` masks the token in log lines.
 """
 
+from pathlib import Path
+
 from flask import (
     Blueprint,
     Response,
@@ -277,11 +279,19 @@ def _accept_form(event, proposal_id, **kwargs):
     return form
 
 
+def _in_browser_reading() -> bool:
+    """Whether OpenPGP.js is vendored (``make vendor``): contacts can then be read in the page."""
+    return (Path(current_app.static_folder) / "vendor" / "openpgp" / "openpgp.min.mjs").is_file()
+
+
 def _event_page(event, assign=None, accept_forms=None, status=200):
     proposals = service.event_proposals(event)
     accept_forms = accept_forms or {}
+    volunteers = service.event_volunteers(event)
     return render_template(
-        "manage/volunteers.html", event=event, volunteers=service.event_volunteers(event),
+        "manage/volunteers.html", event=event, volunteers=volunteers,
+        in_browser_reading=_in_browser_reading() and any(v.contact_ciphertext
+                                                         for v in volunteers),
         claims=service.event_claims(event), proposals=proposals,
         assign=assign or _assign_form(event), action=ActionForm(),
         accept_forms={p.id: accept_forms.get(p.id) or _accept_form(event, p.id) for p in proposals},

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 13:21:14.549805
+Create Date: 2026-12-03 14:43:29.180494
 
 """
 from alembic import op
@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('default_locale', sa.String(length=5), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('key_fingerprint', sa.String(length=40), nullable=True),
+    sa.Column('contacts_key_fingerprint', sa.String(length=40), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organizations_slug'))
     )
@@ -37,6 +38,7 @@ def upgrade():
     sa.Column('display_name', sa.String(length=100), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),

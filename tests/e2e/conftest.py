@@ -65,6 +65,8 @@ def live_server():
     server.env.update({
         "DATABASE_URL": f"sqlite:///{server.instance / 'e2e.sqlite3'}",
         "CRYPTOPARTY_RATELIMIT_ENABLED": "true",
+        # Limits in memory: one worker (gunicorn.conf.py refuses several without Redis).
+        "CRYPTOPARTY_WORKERS": "1",
         "CRYPTOPARTY_GNUPG_S2K_COUNT": "65536",
     })
     server.flask("init-db")

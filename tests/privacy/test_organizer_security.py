@@ -130,12 +130,14 @@ def test_enrolment_needs_a_valid_code_then_login_asks_for_one(app, organizer_cli
     assert client.get("/manage/").status_code == 200  # still logged in after enabling
 
     client.post_form("/logout")
+    # Half a minute later: the code used to enable is spent, the next one is fresh.
+    later = app.config["FIXED_NOW"] = NOW + timedelta(seconds=30)
     response = client.post_form("/login", {"login": "alice", "password": PASSWORD})
     assert response.headers["Location"].startswith("/login/code")
     assert client.get("/manage/").status_code == 302  # the password alone is not enough
     wrong = client.post_form("/login/code", {"code": _code(secret, NOW - timedelta(minutes=5))})
     assert wrong.status_code == 400
-    right = client.post_form("/login/code", {"code": _code(secret)})
+    right = client.post_form("/login/code", {"code": _code(secret, later)})
     assert right.status_code == 302
     assert client.get("/manage/").status_code == 200
 
@@ -166,8 +168,97 @@ def test_disabling_needs_a_current_code(app, organizer_client):
     valid_now = {_code(secret, NOW + timedelta(seconds=30 * step)) for step in (-1, 0, 1)}
     wrong = next(code for code in ("000000", "999999", "111111") if code not in valid_now)
     assert client.post_form("/manage/account/two-factor/disable",
-                            {"code": wrong}).status_code == 400
+                            {"code": wrong, "password": PASSWORD}).status_code == 400
     assert db.session.get(Organizer, client.organizer.id).totp_secret == secret
+    later = app.config["FIXED_NOW"] = NOW + timedelta(seconds=30)
     assert client.post_form("/manage/account/two-factor/disable",
-                            {"code": _code(secret)}).status_code == 302
+                            {"code": _code(secret, later), "password": PASSWORD}
+                            ).status_code == 302
     assert db.session.get(Organizer, client.organizer.id).totp_secret is None
+
+
+# A one-time code is good once -------------------------------------------------
+
+def _organizer_with_totp(make_organizer, make_org):
+    organizer = make_organizer(organizations=[make_org()])
+    secret = organizer.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    return organizer, secret
+
+
+def _log_in_with_code(client, code):
+    response = client.post_form("/login", {"login": "alice", "password": PASSWORD})
+    assert response.headers["Location"].startswith("/login/code")
+    return client.post_form("/login/code?lang=en", {"code": code})
+
+
+def test_a_replayed_code_is_refused(app, make_organizer, make_org):
+    _organizer, secret = _organizer_with_totp(make_organizer, make_org)
+    code = _code(secret)
+    assert _log_in_with_code(app.test_client(), code).status_code == 302
+    replay = _log_in_with_code(app.test_client(), code)
+    assert replay.status_code == 400 and "not valid" in replay.get_data(as_text=True)
+    # An older code still inside the window is refused too; the next step's is accepted.
+    assert _log_in_with_code(app.test_client(),
+                             _code(secret, NOW - timedelta(seconds=30))).status_code == 400
+    assert _log_in_with_code(app.test_client(),
+                             _code(secret, NOW + timedelta(seconds=30))).status_code == 302
+
+
+def test_a_replayed_code_is_refused_by_another_worker(app, backend, tmp_path, gnupg_home,
+                                                      make_organizer, make_org):
+    """Two app instances (two workers) on one database agree: the second use fails."""
+    from cryptoparty import create_app
+    from tests.conftest import Client, make_test_config
+
+    _organizer, secret = _organizer_with_totp(make_organizer, make_org)
+    code = _code(secret)
+    other = create_app(make_test_config(backend, tmp_path, gnupg_home))
+    other.test_client_class = Client
+    try:
+        assert _log_in_with_code(app.test_client(), code).status_code == 302
+        with other.app_context():
+            replay = _log_in_with_code(other.test_client(), code)
+            db.session.remove()
+        assert replay.status_code == 400
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_turning_the_second_factor_off_needs_the_password_and_ends_other_sessions(
+        app, make_organizer, make_org):
+    organizer, secret = _organizer_with_totp(make_organizer, make_org)
+    here, elsewhere = app.test_client(), app.test_client()
+    assert _log_in_with_code(elsewhere, _code(secret)).status_code == 302
+    later = app.config["FIXED_NOW"] = NOW + timedelta(seconds=30)
+    assert _log_in_with_code(here, _code(secret, later)).status_code == 302
+    token = db.session.get(Organizer, organizer.id).session_token
+    page = here.get("/manage/account/?lang=en").get_data(as_text=True)
+    assert 'name="password"' in page
+
+    later = app.config["FIXED_NOW"] = NOW + timedelta(seconds=60)
+    no_password = here.post_form("/manage/account/two-factor/disable",
+                                 {"code": _code(secret, later)})
+    assert no_password.status_code == 400
+    wrong = here.post_form("/manage/account/two-factor/disable",
+                           {"code": _code(secret, later), "password": "not the password"})
+    assert wrong.status_code == 400
+    assert db.session.get(Organizer, organizer.id).totp_secret == secret
+    done = here.post_form("/manage/account/two-factor/disable",
+                          {"code": _code(secret, later), "password": PASSWORD})
+    assert done.status_code == 302
+    refreshed = db.session.get(Organizer, organizer.id)
+    assert refreshed.totp_secret is None and refreshed.session_token != token
+    assert here.get("/manage/").status_code == 200  # this session goes on
+    assert elsewhere.get("/manage/").status_code == 302  # the other one ended
+
+
+def test_the_code_that_turned_the_factor_on_cannot_log_in(app, organizer_client):
+    client = organizer_client
+    secret = _enrol(client)
+    code = _code(secret)
+    assert client.post_form("/manage/account/two-factor/enable", {"code": code}
+                            ).status_code == 302
+    client.post_form("/logout")
+    assert _log_in_with_code(client, code).status_code == 400

@@ -274,6 +274,7 @@ def test_volunteer_withdraws_a_proposal(client, volunteer_event):
 def keyed_org_event(organizer_client, make_event, org_fingerprint):
     org = organizer_client.organization
     org.key_fingerprint = org_fingerprint
+    org.contacts_key_fingerprint = org_fingerprint
     db.session.commit()
     from tests.volunteers.fixtures import volunteer_program
     return make_event(org, program=volunteer_program())
