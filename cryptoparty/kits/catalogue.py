@@ -21,8 +21,10 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
-FORMATS = ("workshop", "talk", "discussion", "install", "meal")
-LEVELS = ("beginner", "intermediate", "advanced")
+from cryptoparty.events.models import WorkshopFormat, WorkshopLevel
+
+FORMATS = tuple(WorkshopFormat)
+LEVELS = tuple(WorkshopLevel)
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "en"
 
