@@ -74,7 +74,7 @@ def fingerprint_filter(value):
         return value
 
 
-def _event_page(event, now) -> dict:
+def _event_page_part(event, now) -> dict:
     """An event's pages show its signed announcement, and warn when the event changed since."""
     try:
         signed = announcement_service.signed_announcement(event)
@@ -84,8 +84,8 @@ def _event_page(event, now) -> dict:
             "announcement_stale": announcement_service.is_stale(signed, event)}
 
 
-event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page)
-event_pages.add_part(bp, event_pages.MANAGE_EVENT, _event_page)
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
+event_pages.add_part(bp, event_pages.MANAGE_EVENT, _event_page_part)
 
 
 @bp.app_errorhandler(openpgp.OpenPGPError)

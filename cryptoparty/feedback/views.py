@@ -75,7 +75,7 @@ def feedback_url_for_slips(event) -> str:
     return url_for("feedback.short", slug=event.slug, _external=True, lang=None)
 
 
-def _event_page(event, now) -> dict:
+def _event_page_part(event, now) -> dict:
     """The event's public page links to the feedback form while feedback is open."""
     try:
         feedback_service.check_feedback_open(event, now)
@@ -84,5 +84,5 @@ def _event_page(event, now) -> dict:
     return {"feedback_open": True}
 
 
-event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page)
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
 

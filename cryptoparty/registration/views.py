@@ -76,12 +76,12 @@ code_lookup_rate_limit = limiter.shared_limit(_code_lookup_limit, scope="ticket-
                                               deduct_when=_is_miss)
 
 
-def _event_page(event, now) -> dict:
+def _event_page_part(event, now) -> dict:
     """The event's public page says whether registration is open, and if not, why."""
     return {"registration_state": registration.registration_state(event, now)}
 
 
-event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page)
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
 
 
 @bp.after_request

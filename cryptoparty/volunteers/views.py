@@ -290,7 +290,8 @@ def _event_page(event, assign=None, accept_forms=None, status=200):
         claims=service.event_claims(event), proposals=proposals,
         assign=assign or _assign_form(event), action=ActionForm(),
         accept_forms={p.id: accept_forms.get(p.id) or _accept_form(event, p.id) for p in proposals},
-        skills=dict(service.SKILLS), limit=service.facilitator_limit,
+        skills=dict(service.SKILLS),
+        limits={w.id: service.facilitator_limit(w) for w in event.workshops},
         retention_ends=service.retention_ends(event)), status
 
 
@@ -380,12 +381,12 @@ def contact(volunteer_id):
                              "Cache-Control": "no-store"})
 
 
-def _event_page(event, now) -> dict:
+def _event_page_part(event, now) -> dict:
     """The public program shows each workshop's confirmed facilitators."""
     return {"facilitators_of": service.confirmed_facilitators_by_workshop(event)}
 
 
-event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page)
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
 
 # A proposal's statuses share their words with a claim's (proposed, declined, withdrawn).
 STATUS_LABELS = {
