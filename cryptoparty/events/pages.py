@@ -2,8 +2,9 @@
 
 An event's public page shows whether registration is open (``registration``),
 who facilitates each workshop (``volunteers``), whether feedback is open
-(``feedback``) and the signed announcement (``announcements``); its back-office
-page shows whether that announcement is stale. ``events`` imports none of these
+(``feedback``) and the signed announcement (``announcements``); once archived,
+the figures that outlive its tickets (``figures``); its back-office page shows
+whether the signed announcement is stale. ``events`` imports none of these
 areas. Each registers, with its blueprint, a function ``(event, now) -> dict`` of
 template variables for a page; the event views call them and render the merged
 result. Templates only show what they receive: they call no service and run no
@@ -16,6 +17,7 @@ from datetime import datetime
 from flask import current_app
 
 PUBLIC_EVENT = "public_event"
+ARCHIVED_EVENT = "archived_event"
 MANAGE_EVENT = "manage_event"
 
 Part = Callable[..., dict]

@@ -30,12 +30,10 @@ def event(slug):
     """An event's program, grouped by session."""
     event = event_service.get_public_event(slug)
     g.organization_locale = event.organization.default_locale
+    now = clock.now()
     if event.status == EventStatus.ARCHIVED:
         # Its tickets are gone (or going): only the aggregated figures remain.
-        from cryptoparty.figures.services import event_figures
-
         return render_template("public/archived.html", event=event,
-                               report=event_figures(event, clock.now()))
-    now = clock.now()
+                               **pages.context(pages.ARCHIVED_EVENT, event, now))
     return render_template("public/event.html", event=event,
                            **pages.context(pages.PUBLIC_EVENT, event, now))
