@@ -16,7 +16,7 @@ logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    # Flask-SQLAlchemy 3: db.engine (get_engine() is deprecated, removed in 3.2).
+    # Flask-SQLAlchemy>=3.1 (setup.cfg): `engine`; `get_engine()` is deprecated.
     return current_app.extensions['migrate'].db.engine
 
 

@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -26,8 +26,13 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 # Each test run gets its own PostgreSQL schema, so that runs in parallel (and
 # the tables of a real deployment) never meet.
 PG_SCHEMA = f"cptest_{os.getpid()}"
-# Each area's own fixtures.
-pytest_plugins = ["tests.volunteers.fixtures"]
+# Each area's own fixtures and factories (make_org, make_event, ...), one module per area.
+pytest_plugins = [
+    "tests.accounts.fixtures",
+    "tests.events.fixtures",
+    "tests.announcements.fixtures",
+    "tests.volunteers.fixtures",
+]
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -192,84 +197,6 @@ def client(app):
 def now():
     """The fixed clock handed to services."""
     return NOW
-
-
-# Factories ------------------------------------------------------------------
-
-@pytest.fixture
-def make_org(app):
-    """Create an organization."""
-    from cryptoparty.accounts import services as organizers
-
-    def make(slug="bib", name="Bibliothèque municipale", **kwargs):
-        return organizers.create_organization(slug, name, **kwargs)
-    return make
-
-
-@pytest.fixture
-def make_organizer(app):
-    """Create an organizer, member of the given organizations."""
-    from cryptoparty.accounts import services as organizers
-
-    def make(login="alice", organizations=(), password=PASSWORD, **kwargs):
-        return organizers.create_organizer(login, password, organizations=list(organizations),
-                                           **kwargs)
-    return make
-
-
-@pytest.fixture
-def make_event(app, make_org, now):
-    """Create an event with sessions and workshops.
-
-    ``program`` is a list of sessions, each ``(label, [workshop kwargs...])``;
-    the default is two sessions of two workshops, the second one of 8 seats.
-    """
-    from cryptoparty.events import services as events
-
-    def make(organization=None, slug="cryptoparty", status="published", program=None,
-             starts_in=timedelta(days=10), hours=4, **fields):
-        if organization is None:
-            organization = make_org()
-        start = now + starts_in
-        fields.setdefault("title", "CryptoParty")
-        fields.setdefault("kind", "cryptoparty")
-        fields.setdefault("venue", "Bibliothèque")
-        fields.setdefault("registration_opens_at", min(now, start) - timedelta(days=1))
-        fields.setdefault("registration_closes_at", start)
-        event = events.create_event(organization, now=now, slug=slug, starts_at=start,
-                                    ends_at=start + timedelta(hours=hours), **fields)
-        if program is None:
-            program = [
-                ("Session 1", [dict(title="Tor Browser", capacity=20),
-                               dict(title="Tails", slug="tails", capacity=8,
-                                    format="install")]),
-                ("Session 2", [dict(title="Signal", capacity=20),
-                               dict(title="KeePassXC", capacity=12)]),
-            ]
-        slot = timedelta(hours=hours) / max(len(program), 1)
-        for i, (label, workshops) in enumerate(program):
-            session = events.add_session(event, label=label, starts_at=start + i * slot,
-                                         ends_at=start + (i + 1) * slot, now=now)
-            for spec in workshops:
-                events.add_workshop(session, now=now, **spec)
-        if status != "draft":
-            events.change_status(event, "publish", now=now)
-            if status != "published":
-                events.change_status(event, {"cancelled": "cancel",
-                                             "archived": "archive"}[status], now=now)
-        return event
-    return make
-
-
-@pytest.fixture
-def organizer_client(client, make_organizer, make_org):
-    """A client logged in as an organizer of organization ``bib``; ``.organizer`` is them."""
-    org = make_org()
-    organizer = make_organizer(organizations=[org])
-    login(client, organizer.login)
-    client.organizer = organizer
-    client.organization = org
-    return client
 
 
 def login(client, login_name, password=PASSWORD):

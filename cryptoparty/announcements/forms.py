@@ -3,14 +3,21 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 REVOCATION_CHOICES = [
-    ("superseded", _l("Replaced by a new key")),
-    ("compromised", _l("The secret key may be known to someone else")),
-    ("retired", _l("No longer used")),
-    ("unspecified", _l("No reason given")),
+    SelectChoice("superseded", _l("Replaced by a new key")),
+    SelectChoice("compromised", _l("The secret key may be known to someone else")),
+    SelectChoice("retired", _l("No longer used")),
+    SelectChoice("unspecified", _l("No reason given")),
 ]
 
 

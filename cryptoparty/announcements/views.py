@@ -43,6 +43,7 @@ from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.log_masking import error_name
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
+from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.gpg import keyring as openpgp
 
@@ -75,19 +76,18 @@ def fingerprint_filter(value):
         return value
 
 
-@bp.app_template_global("signed_announcement_of")
-def signed_announcement_of(event):
-    """The event's signed announcement, or None."""
+def _event_page_part(event, now) -> dict:
+    """An event's pages show its signed announcement, and warn when the event changed since."""
     try:
-        return announcement_service.signed_announcement(event)
+        signed = announcement_service.signed_announcement(event)
     except DomainError:
-        return None
+        return {"signed_announcement": None, "announcement_stale": False}
+    return {"signed_announcement": signed,
+            "announcement_stale": announcement_service.is_stale(signed, event)}
 
 
-@bp.app_template_global("announcement_is_stale")
-def announcement_is_stale(announcement):
-    """Whether a signed announcement no longer matches its event."""
-    return announcement_service.is_stale(announcement)
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
+event_pages.add_part(bp, event_pages.MANAGE_EVENT, _event_page_part)
 
 
 @bp.app_errorhandler(openpgp.OpenPGPError)

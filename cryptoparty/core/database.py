@@ -10,6 +10,7 @@ updates the services rely on.
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import StrEnum
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -17,6 +18,12 @@ from sqlalchemy.engine import Engine
 from cryptoparty.core.extensions import db
 
 _write_lock_wanted: ContextVar[bool] = ContextVar("write_lock_wanted", default=False)
+
+
+def one_of(column: str, values: type[StrEnum], *, name: str):
+    """A named CHECK constraint that keeps ``column`` to the values of a ``StrEnum``."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return db.CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 def init_app(app):

@@ -5,7 +5,6 @@ import os
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.security import safe_join
 
 from cryptoparty.core import i18n
@@ -16,7 +15,6 @@ def init_app(app):
     app.add_template_filter(i18n.local_datetime, "datetime")
     app.add_template_filter(i18n.local_date, "date")
     app.add_template_filter(i18n.local_time, "time")
-    app.add_template_filter(format_label, "label")
     app.context_processor(_context)
     # Static files: ?v=<hash of the file> in every url_for('static', ...), and a year of
     # caching for a URL that carries it (a changed file gets a new URL). Issue 19.
@@ -43,26 +41,6 @@ def _static_version(endpoint, values):
             known = (changed, hashlib.sha256(file.read()).hexdigest()[:10])
         _static_hashes[path] = known
     values["v"] = known[1]
-
-
-# Translated one at a time, when shown: a page calls the filter dozens of times and
-# translating the whole table on each call was a fifth of the event page's time.
-LABELS = {
-    "cryptoparty": _l("CryptoParty"), "cafe_vie_privee": _l("Privacy café"),
-    "install_party": _l("Install party"), "conference": _l("Conference"),
-    "workshop": _l("Workshop"), "talk": _l("Talk"), "discussion": _l("Discussion"),
-    "install": _l("Install session"), "meal": _l("Meal"),
-    "beginner": _l("Beginner"), "intermediate": _l("Intermediate"),
-    "advanced": _l("Advanced"),
-    "draft": _l("Draft"), "published": _l("Published"), "cancelled": _l("Cancelled"),
-    "archived": _l("Archived"),
-}
-
-
-def format_label(value: str) -> str:
-    """Human label of a coded value (event kind, workshop format, level, status)."""
-    label = LABELS.get(value)
-    return str(label) if label is not None else value
 
 
 def _switch_language_url(lang: str) -> str:

@@ -24,6 +24,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from cryptoparty.events import labels
+from cryptoparty.events.models import EventKind, WorkshopFormat, WorkshopLevel
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -32,21 +34,17 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 def event_kind_choices():
     """The kinds of event, labelled in the reader's language."""
-    return [("cryptoparty", _l("CryptoParty")), ("cafe_vie_privee", _l("Privacy café")),
-            ("install_party", _l("Install party")), ("conference", _l("Conference"))]
+    return labels.choices(EventKind)
 
 
 def workshop_format_choices():
     """The formats of an activity, labelled in the reader's language."""
-    return [("workshop", _l("Workshop")), ("talk", _l("Talk")),
-            ("discussion", _l("Discussion")), ("install", _l("Install session")),
-            ("meal", _l("Meal"))]
+    return labels.choices(WorkshopFormat)
 
 
 def level_choices():
     """The levels of an activity, labelled in the reader's language."""
-    return [("beginner", _l("Beginner")), ("intermediate", _l("Intermediate")),
-            ("advanced", _l("Advanced"))]
+    return labels.choices(WorkshopLevel)
 
 
 def _after(field_name, message):

@@ -3,15 +3,48 @@
 Every datetime column holds naive UTC; ``Event.timezone`` says how to show it.
 """
 
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from cryptoparty.core import clock
+from cryptoparty.core.database import one_of
 from cryptoparty.core.extensions import db
 
-EVENT_KINDS = ("cryptoparty", "cafe_vie_privee", "install_party", "conference")
-EVENT_STATUSES = ("draft", "published", "cancelled", "archived")
-WORKSHOP_FORMATS = ("workshop", "talk", "discussion", "install", "meal")
-WORKSHOP_LEVELS = ("beginner", "intermediate", "advanced")
+
+class EventKind(StrEnum):
+    """What sort of evening an event is."""
+
+    CRYPTOPARTY = "cryptoparty"
+    CAFE_VIE_PRIVEE = "cafe_vie_privee"
+    INSTALL_PARTY = "install_party"
+    CONFERENCE = "conference"
+
+
+class EventStatus(StrEnum):
+    """Where an event is in its life: only a draft has no public page."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    ARCHIVED = "archived"
+
+
+class WorkshopFormat(StrEnum):
+    """What happens in a workshop slot (also the format of a volunteer's proposal)."""
+
+    WORKSHOP = "workshop"
+    TALK = "talk"
+    DISCUSSION = "discussion"
+    INSTALL = "install"
+    MEAL = "meal"
+
+
+class WorkshopLevel(StrEnum):
+    """Who a workshop (or a proposal) is for."""
+
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
 
 
 class Event(db.Model):
@@ -23,11 +56,13 @@ class Event(db.Model):
         db.CheckConstraint("retention_days >= 0", name="retention_positive"),
         db.CheckConstraint("max_party >= 1", name="max_party_positive"),
         db.CheckConstraint("volunteer_withdraw_hours >= 0", name="withdraw_hours_positive"),
+        one_of("kind", EventKind, name="kind_known"),
+        one_of("status", EventStatus, name="status_known"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
     organization_id = db.Column(db.ForeignKey("organizations.id"), nullable=False, index=True)
-    kind = db.Column(db.String(20), nullable=False, default="cryptoparty")
+    kind = db.Column(db.String(20), nullable=False, default=EventKind.CRYPTOPARTY)
     slug = db.Column(db.String(80), unique=True, nullable=False)
     title = db.Column(db.String(200), nullable=False)
     description = db.Column(db.Text, nullable=False, default="")
@@ -38,7 +73,7 @@ class Event(db.Model):
     ends_at = db.Column(db.DateTime, nullable=False)
     registration_opens_at = db.Column(db.DateTime, nullable=True)
     registration_closes_at = db.Column(db.DateTime, nullable=True)
-    status = db.Column(db.String(20), nullable=False, default="draft", index=True)
+    status = db.Column(db.String(20), nullable=False, default=EventStatus.DRAFT, index=True)
     retention_days = db.Column(db.Integer, nullable=False, default=7)
     max_party = db.Column(db.Integer, nullable=False, default=4)
     # Volunteers may withdraw from a workshop until this many hours before the start.
@@ -60,7 +95,7 @@ class Event(db.Model):
     @property
     def is_public(self) -> bool:
         """Whether the event has a public page (published, cancelled or archived)."""
-        return self.status != "draft"
+        return self.status != EventStatus.DRAFT
 
     @property
     def workshops(self):
@@ -108,6 +143,8 @@ class Workshop(db.Model):
                            name="seats_within_capacity"),
         db.UniqueConstraint("event_id", "slug", name="uq_workshops_event_slug"),
         db.CheckConstraint("facilitators >= 0", name="facilitators_positive"),
+        one_of("format", WorkshopFormat, name="format_known"),
+        one_of("level", WorkshopLevel, name="level_known"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -117,11 +154,11 @@ class Workshop(db.Model):
     event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False,
                          index=True)
     slug = db.Column(db.String(80), nullable=False)
-    format = db.Column(db.String(20), nullable=False, default="workshop")
+    format = db.Column(db.String(20), nullable=False, default=WorkshopFormat.WORKSHOP)
     title = db.Column(db.String(200), nullable=False)
     summary = db.Column(db.Text, nullable=False, default="")
     topics = db.Column(db.String(300), nullable=False, default="")
-    level = db.Column(db.String(20), nullable=False, default="beginner")
+    level = db.Column(db.String(20), nullable=False, default=WorkshopLevel.BEGINNER)
     room = db.Column(db.String(100), nullable=False, default="")
     capacity = db.Column(db.Integer, nullable=False)
     seats_taken = db.Column(db.Integer, nullable=False, default=0)

@@ -29,7 +29,7 @@ from cryptoparty.core.errors import (
     WorkshopNotFound,
 )
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event, EventSession, Workshop
+from cryptoparty.events.models import Event, EventSession, EventStatus, Workshop
 from cryptoparty.registration import services as registration
 from cryptoparty.registration.models import TicketChoice
 
@@ -75,7 +75,7 @@ def upcoming_events(now: datetime, organization=None, *, city: str | None = None
 
     ``city`` (the organization's city, any case) and ``kind`` narrow the list.
     """
-    query = select(Event).where(Event.status == "published", Event.ends_at >= now)
+    query = select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at >= now)
     if organization is not None:
         query = query.where(Event.organization_id == organization.id)
     if city:
@@ -149,7 +149,7 @@ def create_event(organization, *, now: datetime, slug: str | None = None, **fiel
         else:
             slug = _unique_slug(slugify(fields["title"]), _event_slug_taken)
         fields.setdefault("timezone", organization.timezone)
-        event = Event(organization=organization, slug=slug, status="draft",
+        event = Event(organization=organization, slug=slug, status=EventStatus.DRAFT,
                       created_at=now, updated_at=now,
                       **{k: v for k, v in fields.items() if k in EVENT_FIELDS})
         db.session.add(event)
@@ -173,10 +173,10 @@ def update_event(event: Event, *, now: datetime, **fields) -> Event:
 
 
 _TRANSITIONS = {
-    "publish": ({"draft"}, "published"),
-    "cancel": ({"draft", "published"}, "cancelled"),
-    "archive": ({"published", "cancelled"}, "archived"),
-    "unpublish": ({"published"}, "draft"),
+    "publish": ({EventStatus.DRAFT}, EventStatus.PUBLISHED),
+    "cancel": ({EventStatus.DRAFT, EventStatus.PUBLISHED}, EventStatus.CANCELLED),
+    "archive": ({EventStatus.PUBLISHED, EventStatus.CANCELLED}, EventStatus.ARCHIVED),
+    "unpublish": ({EventStatus.PUBLISHED}, EventStatus.DRAFT),
 }
 
 
@@ -212,7 +212,7 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
     with atomic():
         base = slugify(f"{event.title} {starts_at:%Y}")
         copy = Event(
-            organization_id=event.organization_id, status="draft",
+            organization_id=event.organization_id, status=EventStatus.DRAFT,
             slug=_unique_slug(base, _event_slug_taken),
             created_at=now, updated_at=now,
             **{k: getattr(event, k) for k in EVENT_FIELDS},
@@ -362,6 +362,7 @@ def event_by_slug_or_none(slug: str) -> Event | None:
 def directory_cities(now: datetime) -> list[str]:
     """Cities of the organizations that have an upcoming event, for the directory's filter."""
     query = (select(Organization.city).join(Event, Event.organization_id == Organization.id)
-             .where(Event.status == "published", Event.ends_at >= now, Organization.city != "")
+             .where(Event.status == EventStatus.PUBLISHED, Event.ends_at >= now,
+                    Organization.city != "")
              .distinct())
     return sorted(db.session.scalars(query), key=str.casefold)

@@ -3,11 +3,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.i18n import to_local_naive, to_utc
+from cryptoparty.events import pages
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import DuplicateForm, EventForm, SessionForm, WorkshopForm
 
@@ -95,7 +97,9 @@ def event(slug):
             flash(_("The event is saved."), "success")
             return redirect(url_for("manage.event", slug=event.slug))
     return render_template("manage/event.html", event=event, form=form, action=ActionForm(),
-                           duplicate=DuplicateForm()), 400 if form.errors else 200
+                           duplicate=DuplicateForm(),
+                           **pages.context(pages.MANAGE_EVENT, event, clock.now())), \
+        400 if form.errors else 200
 
 
 @bp.post("/events/<slug>/<any(publish, cancel, archive, unpublish):action>")
@@ -189,7 +193,7 @@ def delete_session(session_id):
 
 def _workshop_form(event, **kwargs) -> WorkshopForm:
     form = WorkshopForm(**kwargs)
-    form.session_id.choices = [(s.id, s.label) for s in event.sessions]
+    form.session_id.choices = [SelectChoice(s.id, s.label) for s in event.sessions]
     return form
 
 

@@ -6,7 +6,7 @@ only add one anonymous, rate-limited entry that anyone may add directly.
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, RadioField, TextAreaField
+from wtforms import FieldList, RadioField, SelectChoice, TextAreaField
 
 from cryptoparty.feedback.models import MAX_COMMENT, MAX_MISSING, MAX_NOTE, MAX_USEFUL
 from cryptoparty.feedback.services import MAX_NOTES_AT_ONCE
@@ -14,8 +14,9 @@ from cryptoparty.feedback.services import MAX_NOTES_AT_ONCE
 
 def rating_choices():
     """The five ratings, labelled in the reader's language."""
-    return [("5", _l("5 — excellent")), ("4", _l("4 — good")), ("3", _l("3 — fair")),
-            ("2", _l("2 — disappointing")), ("1", _l("1 — poor"))]
+    return [SelectChoice("5", _l("5 — excellent")), SelectChoice("4", _l("4 — good")),
+            SelectChoice("3", _l("3 — fair")), SelectChoice("2", _l("2 — disappointing")),
+            SelectChoice("1", _l("1 — poor"))]
 
 
 class FeedbackForm(FlaskForm):

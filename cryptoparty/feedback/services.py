@@ -22,7 +22,7 @@ from sqlalchemy import select
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound, WorkshopNotFound
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event, Workshop
+from cryptoparty.events.models import Event, EventKind, EventStatus, Workshop
 from cryptoparty.feedback.models import (
     MAX_COMMENT,
     MAX_MISSING,
@@ -71,12 +71,12 @@ FIELD_LABELS = {
 
 def feedback_kind_for(event: Event) -> str:
     """``note`` for a Café vie privée (post-its), ``feedback`` for every other kind."""
-    return "note" if event.kind == "cafe_vie_privee" else "feedback"
+    return "note" if event.kind == EventKind.CAFE_VIE_PRIVEE else "feedback"
 
 
 def check_feedback_open(event: Event, now: datetime) -> None:
     """Raise unless feedback on this event may be given at ``now``."""
-    if event.status not in ("published", "archived"):
+    if event.status not in (EventStatus.PUBLISHED, EventStatus.ARCHIVED):
         raise FeedbackClosed()
     if now < event.starts_at:
         raise FeedbackNotOpen()

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, limiter
+from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
 from cryptoparty.feedback.forms import FeedbackForm, NotesForm
@@ -74,15 +75,14 @@ def feedback_url_for_slips(event) -> str:
     return url_for("feedback.short", slug=event.slug, _external=True, lang=None)
 
 
-@bp.app_context_processor
-def _feedback_helpers():
-    return {"feedback_is_open": lambda event: _is_open(event)}
-
-
-def _is_open(event) -> bool:
+def _event_page_part(event, now) -> dict:
+    """The event's public page links to the feedback form while feedback is open."""
     try:
-        feedback_service.check_feedback_open(event, clock.now())
+        feedback_service.check_feedback_open(event, now)
     except DomainError:
-        return False
-    return True
+        return {"feedback_open": False}
+    return {"feedback_open": True}
+
+
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
 

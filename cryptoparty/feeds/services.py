@@ -26,7 +26,7 @@ from sqlalchemy import select
 from cryptoparty.accounts.models import Organization
 from cryptoparty.core.errors import DomainError, NotFound
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event
+from cryptoparty.events.models import Event, EventStatus
 
 PRODID = "-//cryptoparty//Events//FR"
 
@@ -52,7 +52,7 @@ def get_organization(slug: str) -> Organization:
 def public_events_of(organization: Organization) -> list[Event]:
     """The organization's events that have a public page, soonest first."""
     query = (select(Event).where(Event.organization_id == organization.id,
-                                 Event.status != "draft")
+                                 Event.status != EventStatus.DRAFT)
              .order_by(Event.starts_at))
     return list(db.session.scalars(query))
 
@@ -101,7 +101,7 @@ def _vevent(uid: str, summary: str, start: datetime, end: datetime, event: Event
         vevent.add("description", description)
     vevent.add("location", location or ", ".join(p for p in (event.venue, event.address) if p))
     vevent.add("url", url)
-    vevent.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
+    vevent.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     return vevent
 

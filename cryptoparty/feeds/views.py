@@ -11,6 +11,7 @@ from cryptoparty.core.errors import DomainError
 from cryptoparty.core.i18n import local_date, local_time
 from cryptoparty.core.security import CONTENT_SECURITY_POLICY
 from cryptoparty.events import services as event_service
+from cryptoparty.events.models import EventStatus
 from cryptoparty.feeds import services as feeds
 
 bp = Blueprint("feeds", __name__)
@@ -75,8 +76,8 @@ def organization(slug):
     g.organization_locale = org.default_locale
     now = clock.now()
     events = feeds.public_events_of(org)
-    upcoming = [e for e in events if e.ends_at >= now and e.status == "published"]
-    past = [e for e in reversed(events) if e.ends_at < now and e.status != "cancelled"]
+    upcoming = [e for e in events if e.ends_at >= now and e.status == EventStatus.PUBLISHED]
+    past = [e for e in reversed(events) if e.ends_at < now and e.status != EventStatus.CANCELLED]
     return render_template("feeds/organization.html", org=org, upcoming=upcoming, past=past,
                            fingerprint=feeds.group_fingerprint(org.key_fingerprint))
 

@@ -25,9 +25,15 @@ from sqlalchemy import select
 
 from cryptoparty.core.database import atomic
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event
+from cryptoparty.events.models import Event, EventStatus
 from cryptoparty.feedback.services import FeedbackSummary, summarize_feedback
-from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
+from cryptoparty.registration.models import (
+    ChoiceStatus,
+    EventFigures,
+    Ticket,
+    TicketChoice,
+    TicketStatus,
+)
 
 HISTORY_LENGTH = 6
 
@@ -114,22 +120,23 @@ class HistoryRow:
 def _live_counts(event: Event) -> dict:
     """Counts from the event's tickets (cancelled tickets count for nothing)."""
     tickets = list(db.session.scalars(
-        select(Ticket).where(Ticket.event_id == event.id, Ticket.status == "active")))
+        select(Ticket).where(Ticket.event_id == event.id, Ticket.status == TicketStatus.ACTIVE)))
     counts = {"tickets": len(tickets), "registered": 0, "waitlisted": 0, "checked_in": 0,
               "workshops": {}}
     for ticket in tickets:
         counts["registered"] += ticket.party
         if ticket.checked_in:
             counts["checked_in"] += ticket.party
-        if any(c.status == "waitlisted" for c in ticket.choices):
+        if any(c.status == ChoiceStatus.WAITLISTED for c in ticket.choices):
             counts["waitlisted"] += ticket.party
     rows = db.session.execute(
         select(TicketChoice.workshop_id, TicketChoice.status, Ticket.party)
         .join(Ticket, Ticket.id == TicketChoice.ticket_id)
-        .where(Ticket.event_id == event.id, Ticket.status == "active"))
+        .where(Ticket.event_id == event.id, Ticket.status == TicketStatus.ACTIVE))
     for workshop_id, status, party in rows:
-        per = counts["workshops"].setdefault(str(workshop_id), {"confirmed": 0, "waitlisted": 0})
-        per["confirmed" if status == "confirmed" else "waitlisted"] += party
+        per = counts["workshops"].setdefault(str(workshop_id), {ChoiceStatus.CONFIRMED: 0,
+                                                                ChoiceStatus.WAITLISTED: 0})
+        per[ChoiceStatus(status)] += party
     return counts
 
 
@@ -219,7 +226,7 @@ def organization_history(event: Event, now: datetime | None = None,
     query = (select(Event)
              .where(Event.organization_id == event.organization_id,
                     Event.starts_at < event.starts_at,
-                    Event.status.in_(("published", "archived")))
+                    Event.status.in_((EventStatus.PUBLISHED, EventStatus.ARCHIVED)))
              .order_by(Event.starts_at.desc()).limit(length - 1))
     earlier = list(reversed(list(db.session.scalars(query))))
     rows = []

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from cryptoparty.core import clock
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
 from cryptoparty.figures import report as report_service
@@ -21,6 +22,14 @@ CHARTS = ("attendance", "fill", "ratings", "history")
 @login_required
 def require_login():
     """Every page here needs an organizer."""
+
+
+def _archived_event_part(event, now) -> dict:
+    """An archived event's public page shows the figures that outlive its tickets."""
+    return {"report": figures_service.event_figures(event, now)}
+
+
+event_pages.add_part(bp, event_pages.ARCHIVED_EVENT, _archived_event_part)
 
 
 @bp.app_template_filter("decimal1")

@@ -21,6 +21,8 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+# The values of events.models.WorkshopFormat and WorkshopLevel, written out: this module
+# imports nothing of the application (tests/kits/test_catalogue.py checks both).
 FORMATS = ("workshop", "talk", "discussion", "install", "meal")
 LEVELS = ("beginner", "intermediate", "advanced")
 LANGUAGES = ("fr", "en")

@@ -60,6 +60,7 @@ from cryptoparty.core.security import instance_folder
 from cryptoparty.core.templating import render_page
 from cryptoparty.events.models import Event, Workshop
 from cryptoparty.kits.recipes import find_recipe
+from cryptoparty.registration.models import ChoiceStatus
 
 STATIC_DIR = ROOT / "static"
 TEMPLATES_DIR = ROOT / "templates" / "pdf" / "kit"
@@ -260,7 +261,7 @@ def confirmed_facilitators(event: Event) -> dict[int, list[str]] | None:
         return {}
     query = select(claim_model).where(claim_model.workshop_id.in_(ids))
     if hasattr(claim_model, "status"):
-        query = query.where(claim_model.status == "confirmed")
+        query = query.where(claim_model.status == volunteers.ClaimStatus.CONFIRMED)
     roster: dict[int, list[str]] = {}
     for claim in db.session.scalars(query.order_by(claim_model.id)):
         volunteer = getattr(claim, "volunteer", None)
@@ -285,7 +286,8 @@ def door_list(event: Event) -> list[dict] | None:
     if entries is None:
         return None
     return [{"tag": entry.tag, "party": entry.party,
-             "workshops": [{"session": label, "title": title, "waitlisted": status != "confirmed"}
+             "workshops": [{"session": label, "title": title,
+                            "waitlisted": status != ChoiceStatus.CONFIRMED}
                            for label, title, status in entry.choices]}
             for entry in entries(event)]
 

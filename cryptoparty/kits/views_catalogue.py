@@ -5,12 +5,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import WorkshopForm
+from cryptoparty.events.models import EventStatus
 from cryptoparty.kits import catalogue
 from cryptoparty.kits import recipes as recipe_service
 from cryptoparty.kits.forms import RecipeForm
@@ -63,7 +65,8 @@ def recipe(key):
         abort(404)
     own = None if key in catalogue.load_recipes() else key
     events = [e for e in event_service.events_of(current_user)
-              if e.organization_id == organization.id and e.status in ("draft", "published")]
+              if e.organization_id == organization.id
+              and e.status in (EventStatus.DRAFT, EventStatus.PUBLISHED)]
     return render_template("manage/catalogue/recipe.html", recipe=found,
                            text=found.text(get_locale()), organization=organization,
                            event=event, events=events, own=own, action=ActionForm())
@@ -71,7 +74,7 @@ def recipe(key):
 
 def _workshop_form(event, **kwargs) -> WorkshopForm:
     form = WorkshopForm(**kwargs)
-    form.session_id.choices = [(s.id, s.label) for s in event.sessions]
+    form.session_id.choices = [SelectChoice(s.id, s.label) for s in event.sessions]
     return form
 
 

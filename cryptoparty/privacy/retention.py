@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 
 from cryptoparty.core.database import atomic
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event
+from cryptoparty.events.models import Event, EventStatus
 from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
 from cryptoparty.volunteers.models import Volunteer
 
@@ -76,7 +76,7 @@ def due_events(now: datetime) -> list[Event]:
 
 
 def _has_work(event: Event) -> bool:
-    if event.status in ("published", "cancelled"):
+    if event.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
         return True
     tickets = db.session.scalar(select(func.count(Ticket.id)).filter_by(event_id=event.id))
     contacts = db.session.scalar(
@@ -116,8 +116,8 @@ def purge_event(event: Event, now: datetime) -> PurgedEvent:
             .execution_options(synchronize_session=False)).rowcount
         done.volunteer_contacts = volunteers.purge_volunteer_contacts(event, now)
         event = db.session.get(Event, event.id)
-        if event.status in ("published", "cancelled"):
-            event.status = "archived"
+        if event.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
+            event.status = EventStatus.ARCHIVED
             event.updated_at = now
             done.archived = True
     db.session.expire_all()

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -36,8 +36,8 @@ def ticket_choices_form(form_class, event, **kwargs):
         pass
 
     for session in event.sessions:
-        choices = [("", _l("None in this session"))] + [
-            (str(w.id), w.title) for w in session.workshops]
+        choices = [SelectChoice("", _l("None in this session"))] + [
+            SelectChoice(str(w.id), w.title) for w in session.workshops]
         setattr(Form, session_field_name(session.id),
                 RadioField(session.label, choices=choices, default="",
                            validators=[Optional()]))

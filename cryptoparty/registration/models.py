@@ -4,24 +4,41 @@ A ticket holds no link to any person: a party size, the hash of its code, the
 day it was made and its choices. See ``services.registration`` for the rules.
 """
 
+from enum import StrEnum
+
+from cryptoparty.core.database import one_of
 from cryptoparty.core.extensions import db
 
-TICKET_STATUSES = ("active", "cancelled")
-CHOICE_STATUSES = ("confirmed", "waitlisted")
+
+class TicketStatus(StrEnum):
+    """A ticket holds its seats until it is cancelled."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class ChoiceStatus(StrEnum):
+    """A ticket's place in one workshop: a seat, or a place on the waiting list."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
 
 
 class Ticket(db.Model):
     """An anonymous registration for one event."""
 
     __tablename__ = "tickets"
-    __table_args__ = (db.CheckConstraint("party >= 1", name="party_positive"),)
+    __table_args__ = (
+        db.CheckConstraint("party >= 1", name="party_positive"),
+        one_of("status", TicketStatus, name="status_known"),
+    )
 
     id = db.Column(db.Integer, primary_key=True)
     event_id = db.Column(db.ForeignKey("events.id", ondelete="CASCADE"), nullable=False,
                          index=True)
     code_hash = db.Column(db.String(64), unique=True, nullable=False)
     party = db.Column(db.Integer, nullable=False, default=1)
-    status = db.Column(db.String(20), nullable=False, default="active")
+    status = db.Column(db.String(20), nullable=False, default=TicketStatus.ACTIVE)
     # The day only: a finer time could help link a ticket to a person.
     created_on = db.Column(db.Date, nullable=False)
     checked_in = db.Column(db.Boolean, nullable=False, default=False)
@@ -40,10 +57,11 @@ class Ticket(db.Model):
     @property
     def overall_status(self) -> str:
         """cancelled, waitlisted (for at least one workshop) or confirmed."""
-        if self.status == "cancelled":
-            return "cancelled"
-        return "waitlisted" if any(c.status == "waitlisted" for c in self.choices) \
-            else "confirmed"
+        if self.status == TicketStatus.CANCELLED:
+            return TicketStatus.CANCELLED
+        return ChoiceStatus.WAITLISTED \
+            if any(c.status == ChoiceStatus.WAITLISTED for c in self.choices) \
+            else ChoiceStatus.CONFIRMED
 
 
 class TicketChoice(db.Model):
@@ -56,6 +74,7 @@ class TicketChoice(db.Model):
     __table_args__ = (
         db.UniqueConstraint("ticket_id", "session_id", name="uq_ticket_choices_ticket_session"),
         db.Index("ix_ticket_choices_waitlist", "workshop_id", "status", "id"),
+        one_of("status", ChoiceStatus, name="status_known"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -38,6 +38,7 @@ Contract
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
@@ -46,9 +47,15 @@ from sqlalchemy.orm import selectinload
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, EventNotFound, NotFound
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event, EventSession, Workshop
+from cryptoparty.events.models import Event, EventSession, EventStatus, Workshop
 from cryptoparty.registration import codes
-from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
+from cryptoparty.registration.models import (
+    ChoiceStatus,
+    EventFigures,
+    Ticket,
+    TicketChoice,
+    TicketStatus,
+)
 
 MAX_WALK_INS = 100_000
 
@@ -123,7 +130,7 @@ class ChoiceOutcome:
     """Where a new ticket landed in one workshop."""
 
     workshop_id: int
-    status: str  # "confirmed" or "waitlisted"
+    status: ChoiceStatus
 
 
 @dataclass(frozen=True)
@@ -137,43 +144,58 @@ class Registration:
 
     @property
     def status(self) -> str:
-        """"confirmed" if every choice is, else "waitlisted"."""
-        return ticket_status_of("active", [c.status for c in self.choices])
+        """Confirmed if every choice is, else waitlisted."""
+        return ticket_status_of(TicketStatus.ACTIVE, [c.status for c in self.choices])
 
 
 def ticket_status_of(ticket_status: str, choice_statuses) -> str:
     """The one-word status of a ticket: cancelled, confirmed or waitlisted."""
-    if ticket_status == "cancelled":
-        return "cancelled"
-    return "waitlisted" if "waitlisted" in choice_statuses else "confirmed"
+    if ticket_status == TicketStatus.CANCELLED:
+        return TicketStatus.CANCELLED
+    return ChoiceStatus.WAITLISTED if ChoiceStatus.WAITLISTED in choice_statuses \
+        else ChoiceStatus.CONFIRMED
 
 
 # Rules ----------------------------------------------------------------------
 
-def registration_state(event: Event, now: datetime) -> str:
+class RegistrationState(StrEnum):
+    """Whether an event takes registrations now, and if not, why."""
+
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+    OVER = "over"
+    DRAFT = "draft"
+
+
+def registration_state(event: Event, now: datetime) -> RegistrationState:
     """Why registration is open or not: open, not_yet, closed, cancelled, over, draft."""
-    if event.status == "draft":
-        return "draft"
-    if event.status == "cancelled":
-        return "cancelled"
-    if event.status == "archived" or now >= event.ends_at:
-        return "over"
+    if event.status == EventStatus.DRAFT:
+        return RegistrationState.DRAFT
+    if event.status == EventStatus.CANCELLED:
+        return RegistrationState.CANCELLED
+    if event.status == EventStatus.ARCHIVED or now >= event.ends_at:
+        return RegistrationState.OVER
     if event.registration_opens_at and now < event.registration_opens_at:
-        return "not_yet"
+        return RegistrationState.NOT_YET
     closes_at = event.registration_closes_at or event.starts_at
     if now >= closes_at:
-        return "closed"
-    return "open"
+        return RegistrationState.CLOSED
+    return RegistrationState.OPEN
 
 
-_STATE_ERRORS = {"draft": EventNotFound, "cancelled": EventCancelled, "over": EventOver,
-                 "not_yet": RegistrationNotOpen, "closed": RegistrationClosed}
+_STATE_ERRORS = {RegistrationState.DRAFT: EventNotFound,
+                 RegistrationState.CANCELLED: EventCancelled,
+                 RegistrationState.OVER: EventOver,
+                 RegistrationState.NOT_YET: RegistrationNotOpen,
+                 RegistrationState.CLOSED: RegistrationClosed}
 
 
 def check_registration_open(event: Event, now: datetime) -> None:
     """Raise the precise ``RegistrationClosed`` (or ``EventNotFound``) unless open."""
     state = registration_state(event, now)
-    if state != "open":
+    if state != RegistrationState.OPEN:
         raise _STATE_ERRORS[state]()
 
 
@@ -255,8 +277,8 @@ def promote_waitlist(workshop_id: int) -> list[int]:
     waiting = db.session.execute(
         select(TicketChoice.id, Ticket.party)
         .join(Ticket, Ticket.id == TicketChoice.ticket_id)
-        .where(TicketChoice.workshop_id == workshop_id, TicketChoice.status == "waitlisted",
-               Ticket.party <= free)
+        .where(TicketChoice.workshop_id == workshop_id,
+               TicketChoice.status == ChoiceStatus.WAITLISTED, Ticket.party <= free)
         .order_by(TicketChoice.id)).all()
     for choice_id, party in waiting:
         if party > free:
@@ -264,7 +286,7 @@ def promote_waitlist(workshop_id: int) -> list[int]:
         if not _take_seats(workshop_id, party):
             break
         db.session.execute(update(TicketChoice).where(TicketChoice.id == choice_id)
-                           .values(status="confirmed")
+                           .values(status=ChoiceStatus.CONFIRMED)
                            .execution_options(synchronize_session=False))
         promoted.append(choice_id)
         free -= party
@@ -293,9 +315,10 @@ def register(event: Event, workshop_ids, party, *, now: datetime) -> Registratio
     with atomic():
         _lock_event(event_id)
         ticket = Ticket(event_id=event_id, code_hash=code_hash, party=party,
-                        status="active", created_on=now.date())
+                        status=TicketStatus.ACTIVE, created_on=now.date())
         for row in rows:
-            status = "confirmed" if _take_seats(row.id, party) else "waitlisted"
+            status = ChoiceStatus.CONFIRMED if _take_seats(row.id, party) \
+                else ChoiceStatus.WAITLISTED
             ticket.choices.append(TicketChoice(session_id=row.session_id,
                                                workshop_id=row.id, status=status))
             outcomes.append(ChoiceOutcome(row.id, status))
@@ -322,24 +345,42 @@ def waitlist_positions(ticket: Ticket) -> dict[int, int]:
     """For each waitlisted choice of the ticket (by workshop id): its place in the queue."""
     positions = {}
     for choice in ticket.choices:
-        if choice.status != "waitlisted":
+        if choice.status != ChoiceStatus.WAITLISTED:
             continue
         ahead = db.session.scalar(
             select(func.count(TicketChoice.id))
             .where(TicketChoice.workshop_id == choice.workshop_id,
-                   TicketChoice.status == "waitlisted", TicketChoice.id < choice.id))
+                   TicketChoice.status == ChoiceStatus.WAITLISTED,
+                   TicketChoice.id < choice.id))
         positions[choice.workshop_id] = ahead + 1
     return positions
 
 
 # Changing a ticket ----------------------------------------------------------
 
-def _check_changeable(ticket: Ticket, now: datetime) -> None:
-    if ticket.status == "cancelled":
-        raise TicketCancelled()
+def change_refusal(ticket: Ticket, now: datetime) -> DomainError | None:
+    """Why the ticket can no longer change (its choices, its party), or None if it can.
+
+    The one statement of the rule: a ticket changes while it is active, its event
+    published and not yet started. (A cancellation has its own rule: see ``cancel``.)
+    """
+    if ticket.status == TicketStatus.CANCELLED:
+        return TicketCancelled()
     event = ticket.event
-    if event.status != "published" or now >= event.starts_at:
-        raise ChangesClosed()
+    if event.status != EventStatus.PUBLISHED or now >= event.starts_at:
+        return ChangesClosed()
+    return None
+
+
+def is_changeable(ticket: Ticket, now: datetime) -> bool:
+    """Whether the ticket's choices and party can still change (for the ticket page)."""
+    return change_refusal(ticket, now) is None
+
+
+def _check_changeable(ticket: Ticket, now: datetime) -> None:
+    refusal = change_refusal(ticket, now)
+    if refusal is not None:
+        raise refusal
 
 
 def _reload_locked(ticket_id: int) -> Ticket:
@@ -361,7 +402,7 @@ def change_choices(ticket: Ticket, workshop_ids, *, now: datetime) -> Ticket:
     with atomic():
         _lock_event(event_id)
         ticket = _reload_locked(ticket_id)
-        if ticket.status == "cancelled":
+        if ticket.status == TicketStatus.CANCELLED:
             raise TicketCancelled()
         wanted = {row.session_id: row for row in rows}
         current = {c.session_id: c for c in ticket.choices}
@@ -373,14 +414,14 @@ def change_choices(ticket: Ticket, workshop_ids, *, now: datetime) -> Ticket:
             if new is not None:
                 if _take_seats(new.id, ticket.party):
                     added.append(TicketChoice(session_id=session_id, workshop_id=new.id,
-                                              status="confirmed"))
-                elif old is not None and old.status == "confirmed":
+                                              status=ChoiceStatus.CONFIRMED))
+                elif old is not None and old.status == ChoiceStatus.CONFIRMED:
                     raise WorkshopFull(title=new.title)
                 else:
                     added.append(TicketChoice(session_id=session_id, workshop_id=new.id,
-                                              status="waitlisted"))
+                                              status=ChoiceStatus.WAITLISTED))
             if old is not None:
-                if old.status == "confirmed":
+                if old.status == ChoiceStatus.CONFIRMED:
                     freed.append(old.workshop_id)
                 ticket.choices.remove(old)
         # Deletes first: a new choice may take the (ticket, session) slot of an old one.
@@ -401,7 +442,7 @@ def reduce_party(ticket: Ticket, party, *, now: datetime) -> Ticket:
     with atomic():
         _lock_event(event_id)
         ticket = _reload_locked(ticket_id)
-        if ticket.status == "cancelled":
+        if ticket.status == TicketStatus.CANCELLED:
             raise TicketCancelled()
         if party >= ticket.party:
             raise PartyNotSmaller(party=ticket.party)
@@ -409,14 +450,14 @@ def reduce_party(ticket: Ticket, party, *, now: datetime) -> Ticket:
         ticket.party = party
         db.session.flush()
         for choice in sorted(ticket.choices, key=lambda c: c.workshop_id):
-            if choice.status == "confirmed":
+            if choice.status == ChoiceStatus.CONFIRMED:
                 _free_seats(choice.workshop_id, released)
     return ticket
 
 
 def cancel(ticket: Ticket, *, now: datetime) -> Ticket:
     """Cancel a ticket: its seats go to the waitlist at once. Cancelling twice is harmless."""
-    if ticket.status == "cancelled":
+    if ticket.status == TicketStatus.CANCELLED:
         return ticket
     if now >= ticket.event.ends_at:
         raise EventOver()
@@ -424,11 +465,12 @@ def cancel(ticket: Ticket, *, now: datetime) -> Ticket:
     with atomic():
         _lock_event(event_id)
         ticket = _reload_locked(ticket_id)
-        if ticket.status == "cancelled":
+        if ticket.status == TicketStatus.CANCELLED:
             return ticket
-        freed = sorted(c.workshop_id for c in ticket.choices if c.status == "confirmed")
+        freed = sorted(c.workshop_id for c in ticket.choices
+                       if c.status == ChoiceStatus.CONFIRMED)
         ticket.choices.clear()
-        ticket.status = "cancelled"
+        ticket.status = TicketStatus.CANCELLED
         ticket.checked_in = False
         db.session.flush()
         for workshop_id in freed:
@@ -440,7 +482,7 @@ def cancel(ticket: Ticket, *, now: datetime) -> Ticket:
 
 def check_in(ticket: Ticket, *, checked_in: bool = True) -> Ticket:
     """Mark a ticket as arrived (or undo it). A cancelled ticket cannot be checked in."""
-    if ticket.status == "cancelled":
+    if ticket.status == TicketStatus.CANCELLED:
         raise TicketCancelled()
     ticket_id = ticket.id
     with atomic():
@@ -527,11 +569,12 @@ def event_counts(event: Event) -> EventCounts:
     rows = db.session.execute(
         select(TicketChoice.workshop_id, TicketChoice.status, people, arrived)
         .join(Ticket, Ticket.id == TicketChoice.ticket_id)
-        .where(Ticket.event_id == event.id, Ticket.status == "active")
+        .where(Ticket.event_id == event.id, Ticket.status == TicketStatus.ACTIVE)
         .group_by(TicketChoice.workshop_id, TicketChoice.status)).all()
     by_workshop = {}
     for workshop_id, status, count, checked in rows:
-        figures = by_workshop.setdefault(workshop_id, {"confirmed": 0, "waitlisted": 0,
+        figures = by_workshop.setdefault(workshop_id, {ChoiceStatus.CONFIRMED: 0,
+                                                       ChoiceStatus.WAITLISTED: 0,
                                                        "checked_in": 0})
         figures[status] = count or 0
         figures["checked_in"] += checked or 0
@@ -542,7 +585,7 @@ def event_counts(event: Event) -> EventCounts:
     tickets, total, checked_in = db.session.execute(
         select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.party), 0),
                func.coalesce(func.sum(case((Ticket.checked_in, Ticket.party), else_=0)), 0))
-        .where(Ticket.event_id == event.id, Ticket.status == "active")).one()
+        .where(Ticket.event_id == event.id, Ticket.status == TicketStatus.ACTIVE)).one()
     return EventCounts(sessions=sessions, tickets=tickets, people=total,
                        checked_in=checked_in, walk_ins=walk_ins(event))
 
@@ -560,7 +603,7 @@ class DoorListEntry:
 def door_list(event: Event) -> list[DoorListEntry]:
     """Active tickets by check-in tag, with their party and workshops."""
     tickets = db.session.scalars(
-        select(Ticket).where(Ticket.event_id == event.id, Ticket.status == "active")
+        select(Ticket).where(Ticket.event_id == event.id, Ticket.status == TicketStatus.ACTIVE)
         .options(selectinload(Ticket.choices))).all()
     workshops = {w.id: w for w in event.workshops}
     entries = []

@@ -34,6 +34,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
@@ -48,6 +49,7 @@ from cryptoparty.registration.forms import (
     session_field_name,
     ticket_choices_form,
 )
+from cryptoparty.registration.models import ChoiceStatus
 
 bp = Blueprint("tickets", __name__)
 
@@ -74,9 +76,12 @@ code_lookup_rate_limit = limiter.shared_limit(_code_lookup_limit, scope="ticket-
                                               deduct_when=_is_miss)
 
 
-@bp.app_context_processor
-def _registration_helpers():
-    return {"registration_state": registration.registration_state}
+def _event_page_part(event, now) -> dict:
+    """The event's public page says whether registration is open, and if not, why."""
+    return {"registration_state": registration.registration_state(event, now)}
+
+
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
 
 
 @bp.after_request
@@ -116,14 +121,14 @@ def register(slug):
     now = clock.now()
     state = registration.registration_state(event, now)
     form = ticket_choices_form(RegistrationForm, event)
-    if state == "open" and form.validate_on_submit():
+    if state == registration.RegistrationState.OPEN and form.validate_on_submit():
         try:
             result = registration.register(event, chosen_workshop_ids(form, event),
                                            form.party.data, now=now)
         except DomainError as error:
             form.form_errors.append(error.describe())
         else:
-            if result.status == "confirmed":
+            if result.status == ChoiceStatus.CONFIRMED:
                 flash(_("You are registered. Keep the code of this page: it is your ticket."),
                       "success")
             else:
@@ -132,7 +137,7 @@ def register(slug):
             return redirect(ticket_url(result.code))
     status = 200
     if request.method == "POST":
-        status = 400 if state == "open" else 409
+        status = 400 if state == registration.RegistrationState.OPEN else 409
     return render_template("tickets/register.html", event=event, form=form, state=state,
                            field_name=session_field_name), status
 
@@ -173,8 +178,7 @@ def _ticket_page(ticket, code, change_form=None, party_form=None, cancel_form=No
         choices=sorted(ticket.choices,
                        key=lambda c: (workshops[c.workshop_id].session.starts_at, c.session_id)),
         positions=registration.waitlist_positions(ticket),
-        changeable=ticket.status == "active" and event.status == "published"
-        and now < event.starts_at,
+        changeable=registration.is_changeable(ticket, now),
         change_form=change_form, party_form=party_form or PartyForm(formdata=None),
         cancel_form=cancel_form or CancelTicketForm(formdata=None),
         organizer=_is_organizer_of(event), action=ActionForm(),
@@ -298,7 +302,7 @@ def calendar(code):
         entry.add("dtstart", session.starts_at.replace(tzinfo=timezone.utc))
         entry.add("dtend", session.ends_at.replace(tzinfo=timezone.utc))
         title = f"{workshop.title} — {event.title}"
-        if choice.status == "waitlisted":
+        if choice.status == ChoiceStatus.WAITLISTED:
             title += " " + _("(waiting list)")
         entry.add("summary", title)
         entry.add("location", ", ".join(p for p in (workshop.room, event.venue, event.address)

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     IntegerField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -51,7 +52,8 @@ class SignUpForm(FlaskForm):
                            message=_l("At most %(max)d characters."))],
         render_kw={"autocomplete": "off", "maxlength": MAX_PSEUDONYM})
     # Unknown codes are left to the service, which names the problem.
-    skills = CheckboxesField(_l("What you can explain"), choices=list(SKILLS),
+    skills = CheckboxesField(_l("What you can explain"),
+                             choices=[SelectChoice(code, label) for code, label in SKILLS],
                              validate_choice=False)
     other_skills = StringField(_l("Other skills"), filters=[_strip],
                                validators=[Length(max=MAX_OTHER_SKILLS)])

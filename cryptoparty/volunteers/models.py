@@ -5,11 +5,34 @@ stored only as an OpenPGP message encrypted to the organization's key; their
 private link is stored only as a hash. See ``services.volunteers`` for the rules.
 """
 
-from cryptoparty.core.extensions import db
+from enum import StrEnum
 
-CLAIM_STATUSES = ("proposed", "confirmed", "declined", "withdrawn")
-ACTIVE_CLAIM_STATUSES = ("proposed", "confirmed")
-PROPOSAL_STATUSES = ("proposed", "accepted", "declined", "withdrawn")
+from cryptoparty.core.database import one_of
+from cryptoparty.core.extensions import db
+from cryptoparty.events.models import WorkshopFormat, WorkshopLevel
+
+
+class ClaimStatus(StrEnum):
+    """A volunteer's claim on a workshop: proposed by them, then answered."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+# The claims that hold their workshop.
+ACTIVE_CLAIM_STATUSES = (ClaimStatus.PROPOSED, ClaimStatus.CONFIRMED)
+
+
+class ProposalStatus(StrEnum):
+    """A workshop a volunteer proposes: accepted becomes a workshop of the program."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
 MIN_PROPOSAL_MINUTES = 5
 MAX_PROPOSAL_MINUTES = 480
 
@@ -71,8 +94,7 @@ class Claim(db.Model):
     __table_args__ = (
         db.UniqueConstraint("volunteer_id", "active_session_id",
                             name="uq_claims_volunteer_active_session"),
-        db.CheckConstraint("status IN ('proposed', 'confirmed', 'declined', 'withdrawn')",
-                           name="status_known"),
+        one_of("status", ClaimStatus, name="status_known"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -82,7 +104,7 @@ class Claim(db.Model):
                             index=True)
     active_session_id = db.Column(db.ForeignKey("event_sessions.id", ondelete="CASCADE"),
                                   nullable=True)
-    status = db.Column(db.String(20), nullable=False, default="proposed")
+    status = db.Column(db.String(20), nullable=False, default=ClaimStatus.PROPOSED)
     created_on = db.Column(db.Date, nullable=False)
 
     volunteer = db.relationship("Volunteer", back_populates="claims")
@@ -107,6 +129,9 @@ class Proposal(db.Model):
         db.CheckConstraint(f"duration_minutes >= {MIN_PROPOSAL_MINUTES} AND "
                            f"duration_minutes <= {MAX_PROPOSAL_MINUTES}",
                            name="duration_in_range"),
+        one_of("format", WorkshopFormat, name="format_known"),
+        one_of("level", WorkshopLevel, name="level_known"),
+        one_of("status", ProposalStatus, name="status_known"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -116,11 +141,11 @@ class Proposal(db.Model):
                          index=True)
     title = db.Column(db.String(200), nullable=False)
     summary = db.Column(db.Text, nullable=False, default="")
-    format = db.Column(db.String(20), nullable=False, default="workshop")
+    format = db.Column(db.String(20), nullable=False, default=WorkshopFormat.WORKSHOP)
     duration_minutes = db.Column(db.Integer, nullable=False)
-    level = db.Column(db.String(20), nullable=False, default="beginner")
+    level = db.Column(db.String(20), nullable=False, default=WorkshopLevel.BEGINNER)
     needs = db.Column(db.Text, nullable=False, default="")
-    status = db.Column(db.String(20), nullable=False, default="proposed")
+    status = db.Column(db.String(20), nullable=False, default=ProposalStatus.PROPOSED)
     workshop_id = db.Column(db.ForeignKey("workshops.id", ondelete="SET NULL"), nullable=True)
     created_on = db.Column(db.Date, nullable=False)
 

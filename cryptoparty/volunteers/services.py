@@ -41,11 +41,12 @@ from cryptoparty.core.extensions import db
 from cryptoparty.core.security import keyed_hash
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import (
-    WORKSHOP_FORMATS,
-    WORKSHOP_LEVELS,
     Event,
     EventSession,
+    EventStatus,
     Workshop,
+    WorkshopFormat,
+    WorkshopLevel,
 )
 from cryptoparty.gpg import keyring as openpgp
 from cryptoparty.volunteers.models import (
@@ -53,7 +54,9 @@ from cryptoparty.volunteers.models import (
     MAX_PROPOSAL_MINUTES,
     MIN_PROPOSAL_MINUTES,
     Claim,
+    ClaimStatus,
     Proposal,
+    ProposalStatus,
     Volunteer,
 )
 
@@ -236,7 +239,26 @@ def confirmed_facilitators(workshop: Workshop) -> list[str]:
         # query per workshop (a third of its time in `make bench`).
         return []
     return [c.volunteer.pseudonym for c in workshop.facilitator_claims
-            if c.status == "confirmed"]
+            if c.status == ClaimStatus.CONFIRMED]
+
+
+def confirmed_facilitators_by_workshop(event: Event) -> dict[int, list[str]]:
+    """Pseudonyms of the confirmed facilitators of each workshop of the event (one query).
+
+    Only workshops that have any: the public program shows them.
+    """
+    ids = [w.id for w in event.workshops if w.facilitators]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Claim.workshop_id, Volunteer.pseudonym)
+        .join(Volunteer, Volunteer.id == Claim.volunteer_id)
+        .where(Claim.workshop_id.in_(ids), Claim.status == ClaimStatus.CONFIRMED)
+        .order_by(Claim.id))
+    names: dict[int, list[str]] = {}
+    for workshop_id, pseudonym in rows:
+        names.setdefault(workshop_id, []).append(pseudonym)
+    return names
 
 
 def withdraw_deadline(event: Event) -> datetime:
@@ -246,7 +268,7 @@ def withdraw_deadline(event: Event) -> datetime:
 
 def accepts_volunteers(event: Event, now: datetime) -> bool:
     """Whether the event takes sign-ups, claims and proposals."""
-    return event.status == "published" and now < event.starts_at
+    return event.status == EventStatus.PUBLISHED and now < event.starts_at
 
 
 def contact_offered(event: Event, keyring: openpgp.Keyring | None) -> bool:
@@ -455,7 +477,8 @@ def _free_place(workshop_id: int) -> None:
         .execution_options(synchronize_session=False))
 
 
-def _new_claim(volunteer: Volunteer, workshop: Workshop, status: str, now: datetime) -> Claim:
+def _new_claim(volunteer: Volunteer, workshop: Workshop, status: ClaimStatus,
+               now: datetime) -> Claim:
     """Take a place on the workshop and record the claim, in one transaction."""
     if _busy_in_session(volunteer.id, workshop.session_id):
         raise BusyInSession()
@@ -486,10 +509,10 @@ def claim_workshop(volunteer: Volunteer, workshop_id: int, *, now: datetime) -> 
         raise EventNotRunning()
     if not workshop.needs_facilitator:
         raise NoFacilitatorNeeded()
-    return _new_claim(volunteer, workshop, "proposed", now)
+    return _new_claim(volunteer, workshop, ClaimStatus.PROPOSED, now)
 
 
-def _close_claim(claim: Claim, status: str, from_statuses) -> None:
+def _close_claim(claim: Claim, status: ClaimStatus, from_statuses) -> None:
     """Move an active claim to a closed status and free its place, once."""
     with atomic():
         result = db.session.execute(
@@ -512,7 +535,7 @@ def withdraw_claim(volunteer: Volunteer, claim_id, *, now: datetime) -> Claim:
     event = volunteer.event
     if now >= withdraw_deadline(event):
         raise WithdrawalClosed(hours=event.volunteer_withdraw_hours)
-    _close_claim(claim, "withdrawn", ACTIVE_CLAIM_STATUSES)
+    _close_claim(claim, ClaimStatus.WITHDRAWN, ACTIVE_CLAIM_STATUSES)
     return claim
 
 
@@ -520,8 +543,9 @@ def confirm_claim(claim: Claim, *, now: datetime) -> Claim:
     """The organizer confirms a proposed claim."""
     with atomic():
         result = db.session.execute(
-            update(Claim).where(Claim.id == claim.id, Claim.status == "proposed")
-            .values(status="confirmed").execution_options(synchronize_session=False))
+            update(Claim).where(Claim.id == claim.id, Claim.status == ClaimStatus.PROPOSED)
+            .values(status=ClaimStatus.CONFIRMED)
+            .execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise ClaimAlreadyHandled()
     db.session.refresh(claim)
@@ -530,7 +554,7 @@ def confirm_claim(claim: Claim, *, now: datetime) -> Claim:
 
 def decline_claim(claim: Claim, *, now: datetime) -> Claim:
     """The organizer declines a claim (proposed or confirmed); the workshop is free again."""
-    _close_claim(claim, "declined", ACTIVE_CLAIM_STATUSES)
+    _close_claim(claim, ClaimStatus.DECLINED, ACTIVE_CLAIM_STATUSES)
     return claim
 
 
@@ -540,34 +564,35 @@ def assign_volunteer(volunteer: Volunteer, workshop_id: int, *, now: datetime) -
     The workshop need not look for a facilitator, but the limits still hold.
     """
     workshop = _workshop_of(volunteer, workshop_id)
-    if workshop.event.status in ("cancelled", "archived"):
+    if workshop.event.status in (EventStatus.CANCELLED, EventStatus.ARCHIVED):
         raise EventNotRunning()
     for claim in volunteer.active_claims:
         if claim.workshop_id == workshop.id:
-            if claim.status == "proposed":
+            if claim.status == ClaimStatus.PROPOSED:
                 return confirm_claim(claim, now=now)
             return claim
-    return _new_claim(volunteer, workshop, "confirmed", now)
+    return _new_claim(volunteer, workshop, ClaimStatus.CONFIRMED, now)
 
 
 def confirmed_workshop(volunteer: Volunteer, workshop_id: int) -> Workshop:
     """A workshop the volunteer is confirmed on (to download its kit), or ``WorkshopNotFound``."""
     for claim in volunteer.claims:
-        if claim.workshop_id == workshop_id and claim.status == "confirmed":
+        if claim.workshop_id == workshop_id and claim.status == ClaimStatus.CONFIRMED:
             return claim.workshop
     raise WorkshopNotFound()
 
 
 def volunteer_can_check_in(volunteer: Volunteer, event: Event) -> bool:
     """Whether the volunteer may check attendees of the event in: a confirmed facilitator."""
-    return (volunteer.event_id == event.id and event.status == "published"
-            and any(c.status == "confirmed" for c in volunteer.claims))
+    return (volunteer.event_id == event.id and event.status == EventStatus.PUBLISHED
+            and any(c.status == ClaimStatus.CONFIRMED for c in volunteer.claims))
 
 
 # Proposals ----------------------------------------------------------------
 
 def propose_workshop(volunteer: Volunteer, *, title: str, duration_minutes, now: datetime,
-                     summary: str = "", format: str = "workshop", level: str = "beginner",
+                     summary: str = "", format: str = WorkshopFormat.WORKSHOP,
+                     level: str = WorkshopLevel.BEGINNER,
                      needs: str = "") -> Proposal:
     """The volunteer proposes a workshop of their own."""
     if not accepts_volunteers(volunteer.event, now):
@@ -579,7 +604,7 @@ def propose_workshop(volunteer: Volunteer, *, title: str, duration_minutes, now:
     if len(summary) > MAX_TEXT or len(needs) > MAX_TEXT:
         raise InvalidProposal(reason=_l("the summary and the needs take at most 2000 "
                                         "characters each"))
-    if format not in WORKSHOP_FORMATS or level not in WORKSHOP_LEVELS:
+    if format not in tuple(WorkshopFormat) or level not in tuple(WorkshopLevel):
         raise InvalidProposal(reason=_l("choose a format and a level from the lists"))
     if (not isinstance(duration_minutes, int) or isinstance(duration_minutes, bool)
             or not MIN_PROPOSAL_MINUTES <= duration_minutes <= MAX_PROPOSAL_MINUTES):
@@ -587,15 +612,17 @@ def propose_workshop(volunteer: Volunteer, *, title: str, duration_minutes, now:
     with atomic():
         proposal = Proposal(volunteer_id=volunteer.id, event_id=volunteer.event_id, title=title,
                             summary=summary, format=format, duration_minutes=duration_minutes,
-                            level=level, needs=needs, status="proposed", created_on=now.date())
+                            level=level, needs=needs, status=ProposalStatus.PROPOSED,
+                            created_on=now.date())
         db.session.add(proposal)
     return proposal
 
 
-def _close_proposal(proposal: Proposal, status: str) -> None:
+def _close_proposal(proposal: Proposal, status: ProposalStatus) -> None:
     with atomic():
         result = db.session.execute(
-            update(Proposal).where(Proposal.id == proposal.id, Proposal.status == "proposed")
+            update(Proposal).where(Proposal.id == proposal.id,
+                                   Proposal.status == ProposalStatus.PROPOSED)
             .values(status=status).execution_options(synchronize_session=False))
         if result.rowcount != 1:
             raise ProposalAlreadyHandled()
@@ -607,13 +634,13 @@ def withdraw_proposal(volunteer: Volunteer, proposal_id, *, now: datetime) -> Pr
     proposal = db.session.get(Proposal, proposal_id) if isinstance(proposal_id, int) else None
     if proposal is None or proposal.volunteer_id != volunteer.id:
         raise ProposalNotFound()
-    _close_proposal(proposal, "withdrawn")
+    _close_proposal(proposal, ProposalStatus.WITHDRAWN)
     return proposal
 
 
 def decline_proposal(proposal: Proposal, *, now: datetime) -> Proposal:
     """The organizer declines a proposal."""
-    _close_proposal(proposal, "declined")
+    _close_proposal(proposal, ProposalStatus.DECLINED)
     return proposal
 
 
@@ -625,11 +652,11 @@ def accept_proposal(proposal: Proposal, session: EventSession, *, capacity: int,
     the claim still fails (a concurrent claim by the author in that session),
     the new workshop is removed again, so nothing is left half-made.
     """
-    if proposal.status != "proposed":
+    if proposal.status != ProposalStatus.PROPOSED:
         raise ProposalAlreadyHandled()
     if session.event_id != proposal.event_id:
         raise WorkshopNotFound()
-    if session.event.status in ("cancelled", "archived"):
+    if session.event.status in (EventStatus.CANCELLED, EventStatus.ARCHIVED):
         raise EventNotRunning()
     if _busy_in_session(proposal.volunteer_id, session.id):
         raise BusyInSession()
@@ -641,14 +668,14 @@ def accept_proposal(proposal: Proposal, session: EventSession, *, capacity: int,
         with atomic():
             result = db.session.execute(
                 update(Proposal).where(Proposal.id == proposal.id,
-                                       Proposal.status == "proposed")
-                .values(status="accepted", workshop_id=workshop.id)
+                                       Proposal.status == ProposalStatus.PROPOSED)
+                .values(status=ProposalStatus.ACCEPTED, workshop_id=workshop.id)
                 .execution_options(synchronize_session=False))
             if result.rowcount != 1:
                 raise ProposalAlreadyHandled()
             _take_place(workshop.id)
             db.session.add(Claim(volunteer_id=proposal.volunteer_id, workshop_id=workshop.id,
-                                 active_session_id=session.id, status="confirmed",
+                                 active_session_id=session.id, status=ClaimStatus.CONFIRMED,
                                  created_on=now.date()))
             db.session.flush()
     except (DomainError, IntegrityError) as error:

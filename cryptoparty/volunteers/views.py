@@ -19,13 +19,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.openpgp import get_keyring
+from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.volunteers import services as service
 from cryptoparty.volunteers.forms import (
@@ -35,6 +38,7 @@ from cryptoparty.volunteers.forms import (
     ProposalForm,
     SignUpForm,
 )
+from cryptoparty.volunteers.models import ClaimStatus, ProposalStatus
 
 bp = Blueprint("volunteers", __name__)
 manage_bp = Blueprint("manage_volunteers", __name__, url_prefix="/manage")
@@ -267,15 +271,16 @@ def require_login():
 
 def _assign_form(event, **kwargs):
     form = AssignForm(**kwargs)
-    form.volunteer_id.choices = [(v.id, v.pseudonym) for v in service.event_volunteers(event)]
-    form.workshop_id.choices = [(w.id, f"{w.session.label} · {w.title}")
+    form.volunteer_id.choices = [SelectChoice(v.id, v.pseudonym)
+                                 for v in service.event_volunteers(event)]
+    form.workshop_id.choices = [SelectChoice(w.id, f"{w.session.label} · {w.title}")
                                 for w in event.workshops]
     return form
 
 
 def _accept_form(event, proposal_id, **kwargs):
     form = AcceptProposalForm(prefix=f"proposal{proposal_id}", **kwargs)
-    form.session_id.choices = [(s.id, s.label) for s in event.sessions]
+    form.session_id.choices = [SelectChoice(s.id, s.label) for s in event.sessions]
     return form
 
 
@@ -295,7 +300,8 @@ def _event_page(event, assign=None, accept_forms=None, status=200):
         claims=service.event_claims(event), proposals=proposals,
         assign=assign or _assign_form(event), action=ActionForm(),
         accept_forms={p.id: accept_forms.get(p.id) or _accept_form(event, p.id) for p in proposals},
-        skills=dict(service.SKILLS), limit=service.facilitator_limit,
+        skills=dict(service.SKILLS),
+        limits={w.id: service.facilitator_limit(w) for w in event.workshops},
         retention_ends=service.retention_ends(event)), status
 
 
@@ -385,16 +391,23 @@ def contact(volunteer_id):
                              "Cache-Control": "no-store"})
 
 
-@bp.app_template_filter("facilitators")
-def facilitators_filter(workshop) -> list[str]:
-    """Pseudonyms of a workshop's confirmed facilitators (for the public program)."""
-    return service.confirmed_facilitators(workshop)
+def _event_page_part(event, now) -> dict:
+    """The public program shows each workshop's confirmed facilitators."""
+    return {"facilitators_of": service.confirmed_facilitators_by_workshop(event)}
+
+
+event_pages.add_part(bp, event_pages.PUBLIC_EVENT, _event_page_part)
+
+# A proposal's statuses share their words with a claim's (proposed, declined, withdrawn).
+STATUS_LABELS = {
+    ClaimStatus.PROPOSED: _l("awaiting an answer"), ClaimStatus.CONFIRMED: _l("confirmed"),
+    ClaimStatus.DECLINED: _l("declined"), ClaimStatus.WITHDRAWN: _l("withdrawn"),
+    ProposalStatus.ACCEPTED: _l("accepted"),
+}
 
 
 @bp.app_template_filter("claim_label")
 def claim_label(status: str) -> str:
     """Human label of a claim's or a proposal's status."""
-    labels = {"proposed": _("awaiting an answer"), "confirmed": _("confirmed"),
-              "declined": _("declined"), "withdrawn": _("withdrawn"),
-              "accepted": _("accepted")}
-    return labels.get(status, status)
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 14:43:29.180494
+Create Date: 2026-12-03 14:53:41.606459
 
 """
 from alembic import op
@@ -65,6 +65,8 @@ def upgrade():
     sa.Column('volunteer_withdraw_hours', sa.Integer(), server_default='48', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("kind IN ('cryptoparty', 'cafe_vie_privee', 'install_party', 'conference')", name=op.f('ck_events_kind_known')),
+    sa.CheckConstraint("status IN ('draft', 'published', 'cancelled', 'archived')", name=op.f('ck_events_status_known')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
     sa.CheckConstraint('max_party >= 1', name=op.f('ck_events_max_party_positive')),
     sa.CheckConstraint('retention_days >= 0', name=op.f('ck_events_retention_positive')),
@@ -213,6 +215,7 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('created_on', sa.Date(), nullable=False),
     sa.Column('checked_in', sa.Boolean(), nullable=False),
+    sa.CheckConstraint("status IN ('active', 'cancelled')", name=op.f('ck_tickets_status_known')),
     sa.CheckConstraint('party >= 1', name=op.f('ck_tickets_party_positive')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_tickets_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
@@ -260,6 +263,8 @@ def upgrade():
     sa.Column('facilitators', sa.Integer(), server_default='0', nullable=False),
     sa.Column('recipe_key', sa.String(length=80), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
+    sa.CheckConstraint("format IN ('workshop', 'talk', 'discussion', 'install', 'meal')", name=op.f('ck_workshops_format_known')),
+    sa.CheckConstraint("level IN ('beginner', 'intermediate', 'advanced')", name=op.f('ck_workshops_level_known')),
     sa.CheckConstraint('capacity > 0', name=op.f('ck_workshops_capacity_positive')),
     sa.CheckConstraint('facilitators >= 0', name=op.f('ck_workshops_facilitators_positive')),
     sa.CheckConstraint('seats_taken >= 0 AND seats_taken <= capacity', name=op.f('ck_workshops_seats_within_capacity')),
@@ -324,6 +329,9 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('workshop_id', sa.Integer(), nullable=True),
     sa.Column('created_on', sa.Date(), nullable=False),
+    sa.CheckConstraint("format IN ('workshop', 'talk', 'discussion', 'install', 'meal')", name=op.f('ck_proposals_format_known')),
+    sa.CheckConstraint("level IN ('beginner', 'intermediate', 'advanced')", name=op.f('ck_proposals_level_known')),
+    sa.CheckConstraint("status IN ('proposed', 'accepted', 'declined', 'withdrawn')", name=op.f('ck_proposals_status_known')),
     sa.CheckConstraint('duration_minutes >= 5 AND duration_minutes <= 480', name=op.f('ck_proposals_duration_in_range')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_proposals_event_id_events'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_proposals_volunteer_id_volunteers'), ondelete='CASCADE'),
@@ -340,6 +348,7 @@ def upgrade():
     sa.Column('session_id', sa.Integer(), nullable=False),
     sa.Column('workshop_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.CheckConstraint("status IN ('confirmed', 'waitlisted')", name=op.f('ck_ticket_choices_status_known')),
     sa.ForeignKeyConstraint(['session_id'], ['event_sessions.id'], name=op.f('fk_ticket_choices_session_id_event_sessions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_choices_ticket_id_tickets'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['workshop_id'], ['workshops.id'], name=op.f('fk_ticket_choices_workshop_id_workshops'), ondelete='CASCADE'),

@@ -1,4 +1,9 @@
-"""Stock GnuPG in throwaway homes, as a person checking an announcement would use it."""
+"""Fixtures of the announcements tests: the app's keyring, and stock GnuPG in throwaway homes,
+as a person checking an announcement would use it.
+
+Loaded for every test through ``pytest_plugins`` in ``tests/conftest.py``; the helpers are
+imported by the tests that use them.
+"""
 
 import os
 import shutil
@@ -6,10 +11,19 @@ import subprocess
 import tempfile
 from contextlib import contextmanager
 
+import pytest
+
+from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.gpg.keyring import Keyring
 
 ORG_NAME = "Bibliothèque de l'INSA"
 ORG_EMAIL = "annonces@example.org"
+
+
+@pytest.fixture
+def keyring(app):
+    """The app's own keyring (the organization keys live in it)."""
+    return get_keyring(app)
 
 
 @contextmanager

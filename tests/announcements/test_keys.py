@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from cryptoparty.announcements import keys
 from cryptoparty.announcements.models import OrganizationKey
 from cryptoparty.core.extensions import db
-from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.gpg.keyring import (
     KeyTooLarge,
     NotAKey,
@@ -28,11 +27,6 @@ from tests.announcements.fixtures import (
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="needs GnuPG")
-
-
-@pytest.fixture
-def keyring(app):
-    return get_keyring(app)
 
 
 def key_rows() -> int:

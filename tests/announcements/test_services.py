@@ -8,7 +8,6 @@ import pytest
 from cryptoparty.announcements import keys
 from cryptoparty.announcements import services as service
 from cryptoparty.announcements.models import CHANNEL_LIMITS, CHANNELS
-from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.events import services as events
 from cryptoparty.gpg.keyring import BadSignature, WrongPassphrase, WrongSigner
 from tests.announcements.fixtures import (
@@ -22,11 +21,6 @@ from tests.announcements.fixtures import (
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="needs GnuPG")
 
 URL = "https://cryptoparty.example.org"
-
-
-@pytest.fixture
-def keyring(app):
-    return get_keyring(app)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """The public pages: the list of upcoming events and an event's program."""
 
+from datetime import timedelta
+
 import pytest
 
 
@@ -41,6 +43,21 @@ def test_cancelled_event_page_says_so(client, make_event):
     response = client.get("/events/cryptoparty/?lang=en")
     assert response.status_code == 200
     assert "This event is cancelled." in response.get_data(as_text=True)
+
+
+def test_archived_event_page_shows_the_figures_that_remain(client, make_event, now):
+    from cryptoparty.events import services as events
+    from cryptoparty.registration import services as registration
+
+    event = make_event(starts_in=-timedelta(days=2))
+    registration.register(event, [event.workshops[0].id], 3,
+                          now=now - timedelta(days=2, hours=12))
+    events.change_status(event, "archive", now=now)
+    response = client.get("/events/cryptoparty/?lang=en")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "only these figures remain" in page
+    assert "<dt>Registered</dt><dd>3</dd>" in page
 
 
 def test_unknown_event_is_404_in_site_style(client):

@@ -228,6 +228,13 @@ def test_the_module_does_not_depend_on_flask():
     assert not imported & {"flask", "flask_babel", "werkzeug", "cryptoparty"}
 
 
+def test_formats_and_levels_are_those_the_database_accepts():
+    from cryptoparty.events.models import WorkshopFormat, WorkshopLevel
+
+    assert catalogue.FORMATS == tuple(WorkshopFormat)
+    assert catalogue.LEVELS == tuple(WorkshopLevel)
+
+
 # --------------------------------------------------------------------------
 # validation of a recipe (also used for an organization's own uploads)
 # --------------------------------------------------------------------------
