@@ -31,6 +31,7 @@ run: demo
 	@echo ""
 	@echo "  cryptoparty is starting on http://127.0.0.1:5000"
 	@echo "  Back office: http://127.0.0.1:5000/login  (login: demo, password: demo-cryptoparty)"
+	@echo "  At the door: http://127.0.0.1:5000/login  (login: accueil, password: accueil-cryptoparty; check-in of the day only)"
 	@echo ""
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

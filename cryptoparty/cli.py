@@ -56,10 +56,13 @@ def demo():
 @click.option("--org", "org_slugs", multiple=True,
               help="Slug of an organization to join (created if --org-name is given).")
 @click.option("--org-name", default=None, help="Create the organization with this name.")
+@click.option("--admin", is_flag=True, default=False,
+              help="An instance administrator: creates organizations and their first owner's "
+                   "invitation from the back office.")
 @click.password_option(help="At least 12 characters; prompted when omitted.")
 @with_appcontext
-def create_organizer(login, name, org_slugs, org_name, password):
-    """Create an organizer account, member of the given organizations."""
+def create_organizer(login, name, org_slugs, org_name, admin, password):
+    """Create an organizer account, owner of the given organizations."""
     from cryptoparty.accounts import services as organizers
     from cryptoparty.accounts.models import Organization
 
@@ -73,7 +76,8 @@ def create_organizer(login, name, org_slugs, org_name, password):
                         f"No organization '{slug}'; add --org-name to create it.")
                 org = organizers.create_organization(slug, org_name)
             orgs.append(org)
-        organizers.create_organizer(login, password, display_name=name, organizations=orgs)
+        organizers.create_organizer(login, password, display_name=name, organizations=orgs,
+                                    is_admin=admin)
     except DomainError as error:
         raise click.ClickException(error.describe()) from None
-    click.echo(f"Organizer '{login}' created.")
+    click.echo(f"Organizer '{login}' created" + (" (instance administrator)." if admin else "."))
