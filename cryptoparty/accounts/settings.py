@@ -129,9 +129,6 @@ def _check_svg(data: bytes) -> None:
         name = _local_name(element.tag) if isinstance(element.tag, str) else ""
         if name == "script":
             raise _refuse(_l("it contains a script."))
-        if not element.tag.startswith(SVG_NS) or name not in SVG_ELEMENTS:
-            raise _refuse(_l("it contains an element that is not allowed in a logo (%(name)s)."
-                             ) % {"name": name[:40]})
         for attribute, value in element.attrib.items():
             attr = _local_name(attribute).lower()
             if attr.startswith("on"):
@@ -140,6 +137,9 @@ def _check_svg(data: bytes) -> None:
                 raise _refuse(_l("it refers to something outside itself (%(ref)s).")
                               % {"ref": value[:60]})
             _check_css(value)
+        if not element.tag.startswith(SVG_NS) or name not in SVG_ELEMENTS:
+            raise _refuse(_l("it contains an element that is not allowed in a logo (%(name)s)."
+                             ) % {"name": name[:40]})
         if name == "style":
             _check_css(element.text or "")
 
