@@ -30,6 +30,7 @@ LOGO_MAX_SIDE = 1024
 LOGO_MAX_PIXELS = 4096 * 4096
 MAX_EMBED_ORIGINS = 20
 MIN_CONTRAST = 4.5
+TEXT_COLOR = "#1b1f24"  # --ink of static/css/site.css
 LOCALES = ("fr", "en")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
@@ -98,8 +99,8 @@ def check_colors(primary: str | None, background: str | None) -> tuple[str | Non
         pairs.append((primary, "#ffffff", _l("brand colour and white")))
         if background:
             pairs.append((primary, background, _l("brand colour and background colour")))
-    elif background:
-        pairs.append(("#1d1d1b", background, _l("text and background colour")))
+    if background:
+        pairs.append((TEXT_COLOR, background, _l("text and background colour")))
     for first, second, name in pairs:
         ratio = contrast(first, second)
         if ratio < MIN_CONTRAST:

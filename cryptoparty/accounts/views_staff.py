@@ -235,10 +235,12 @@ def brand_css(slug):
     if organization is None:
         abort(404)
     rules = []
+    # Values were checked as #rrggbb (and for contrast) before they were saved.
     if organization.color_primary:
         rules.append(f"--brand: {organization.color_primary};")
+        rules.append(f"--brand-dark: {organization.color_primary};")
     if organization.color_background:
-        rules.append(f"--brand-background: {organization.color_background};")
+        rules.append(f"--paper: {organization.color_background};")
     body = ":root { " + " ".join(rules) + " }\n"
     response = Response(body, mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=300"
