@@ -88,6 +88,8 @@ def page():
     """What the platform stores and never stores (``cryptoparty.privacy.inventory``)."""
     from flask_babel import get_locale
 
+    contacts = db.session.scalars(select(Organization).where(Organization.contact_email != "")
+                                  .order_by(Organization.name))
     return render_template("public/privacy.html", inventory=inventory,
                            activities=list(inventory.ACTIVITIES.values()),
-                           locale=str(get_locale())[:2])
+                           locale=str(get_locale())[:2], contacts=list(contacts))

@@ -175,3 +175,11 @@ def test_an_instance_administrator_creates_an_organization_and_its_first_owner_l
     login(owner, "premiere")
     assert owner.get("/manage/orgs/mediatheque/staff").status_code == 200
     assert owner.get("/manage/admin").status_code == 403
+
+
+def test_the_contact_email_is_shown_on_the_privacy_page(client, make_org):
+    org = make_org()
+    org.contact_email = "dpo@example.org"
+    db.session.commit()
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "mailto:dpo@example.org" in page and org.name in page

@@ -36,9 +36,9 @@ class World:
 def build_world(now) -> World:
     """Create the world in the current app context (see the module docstring)."""
     from cryptoparty.accounts import services as organizers
+    from cryptoparty.accounts.models import Organization
     from cryptoparty.core.resources import ROOT
     from cryptoparty.events import services as events
-    from cryptoparty.accounts.models import Organization
     from cryptoparty.events.demo import (
         DEMO_DOOR_LOGIN,
         DEMO_DOOR_PASSWORD,
