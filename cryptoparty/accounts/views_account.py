@@ -8,7 +8,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from cryptoparty.accounts import two_factor
+from cryptoparty.accounts import roles, two_factor
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.accounts.forms import OneTimeCodeForm
 from cryptoparty.core import clock
 
@@ -28,6 +29,11 @@ def _never_cache(response):
     return response
 
 
+def _record_organizations():
+    """The organizations whose record of processing this account may read."""
+    return roles.organizations_with(current_user, Permission.RECORD)
+
+
 def _pending_secret() -> str:
     secret = session.get("totp_pending")
     if not secret:
@@ -40,7 +46,8 @@ def index():
     """Second factor: its state, and the enrolment or the way to turn it off."""
     form = OneTimeCodeForm()
     secret = None if current_user.totp_secret else _pending_secret()
-    return render_template("account/index.html", form=form, secret=secret)
+    return render_template("account/index.html", form=form, secret=secret,
+                           record_organizations=_record_organizations())
 
 
 @bp.get("/two-factor/qr.svg")
@@ -73,7 +80,8 @@ def enable():
                   "success")
             return redirect(url_for("account.index"))
     return render_template("account/index.html", form=form,
-                           secret=None if current_user.totp_secret else _pending_secret()), 400
+                           secret=None if current_user.totp_secret else _pending_secret(),
+                           record_organizations=_record_organizations()), 400
 
 
 @bp.post("/two-factor/disable")
@@ -91,4 +99,5 @@ def disable():
         else:
             flash(_("The second factor is off."), "info")
             return redirect(url_for("account.index"))
-    return render_template("account/index.html", form=form, secret=None), 400
+    return render_template("account/index.html", form=form, secret=None,
+                           record_organizations=_record_organizations()), 400

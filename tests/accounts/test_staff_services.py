@@ -4,6 +4,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -215,9 +216,10 @@ SVG_OK = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
     (b"<html><body>not svg</body></html>", "not an SVG"),
 ])
 def test_unsafe_svg_logos_are_refused_with_the_reason(svg, reason, app):
-    with pytest.raises(settings.InvalidLogo) as refused:
+    with force_locale("en"), pytest.raises(settings.InvalidLogo) as refused:
         settings.clean_logo(svg)
-    assert reason in refused.value.describe()
+    with force_locale("en"):
+        assert reason in refused.value.describe()
 
 
 def test_logos_are_reencoded_or_sanitised(app):
