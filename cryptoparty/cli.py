@@ -38,7 +38,13 @@ def init_db():
 @with_appcontext
 def demo():
     """Load the demo organization, organizer and events (idempotent)."""
-    from cryptoparty.events.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
+    from cryptoparty.events.demo import (
+        DEMO_DOOR_LOGIN,
+        DEMO_DOOR_PASSWORD,
+        DEMO_LOGIN,
+        DEMO_PASSWORD,
+        load_demo,
+    )
 
     created = load_demo(today=clock.now().date(), now=clock.now())
     from cryptoparty.announcements.cli import demo_key_and_announcement
@@ -48,6 +54,8 @@ def demo():
     made = ", ".join(created["events"]) or "nothing new"
     click.echo(f"Demo data: {made}.")
     click.echo(f"Demo organizer: login '{DEMO_LOGIN}', password '{DEMO_PASSWORD}'.")
+    click.echo(f"Demo door account: login '{DEMO_DOOR_LOGIN}', password "
+               f"'{DEMO_DOOR_PASSWORD}' (check-in of the day only).")
 
 
 @click.command("create-organizer")

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from cryptoparty.accounts import roles, two_factor
-from cryptoparty.accounts.roles import Permission
 from cryptoparty.accounts.forms import OneTimeCodeForm
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 
 bp = Blueprint("account", __name__, url_prefix="/manage/account")

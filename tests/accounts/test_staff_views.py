@@ -183,3 +183,25 @@ def test_the_contact_email_is_shown_on_the_privacy_page(client, make_org):
     db.session.commit()
     page = client.get("/privacy").get_data(as_text=True)
     assert "mailto:dpo@example.org" in page and org.name in page
+
+
+def test_cli_makes_the_first_owner_and_an_instance_administrator(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-organizer", "first", "--org", "bib", "--org-name",
+                                 "Bibliothèque", "--password", PASSWORD])
+    assert result.exit_code == 0, result.output
+    first = db.session.scalar(select(Organizer).filter_by(login="first"))
+    assert roles.role_of(first, first.organizations[0]) is Role.OWNER and not first.is_admin
+    result = runner.invoke(args=["create-organizer", "admin", "--admin", "--password", PASSWORD])
+    assert result.exit_code == 0 and "instance administrator" in result.output
+    assert db.session.scalar(select(Organizer).filter_by(login="admin")).is_admin
+
+
+def test_the_demo_has_an_owner_and_a_door_account(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert "accueil" in result.output
+    door = db.session.scalar(select(Organizer).filter_by(login="accueil"))
+    demo = db.session.scalar(select(Organizer).filter_by(login="demo"))
+    organization = demo.organizations[0]
+    assert roles.role_of(demo, organization) is Role.OWNER
+    assert roles.role_of(door, organization) is Role.DOOR
