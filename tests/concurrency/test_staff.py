@@ -69,7 +69,7 @@ def test_two_owners_demoting_each_other_at_once_leave_exactly_one_owner(two_owne
     for thread in threads:
         thread.join(timeout=120)
     assert sorted(statuses) == [302, 409], statuses
-    db.session.expire_all()
+    db.session.commit()  # a fresh snapshot: see what the server wrote
     owners = [o for o in (first, second) if roles.role_of(o, org) is Role.OWNER]
     assert len(owners) == 1
 
@@ -89,5 +89,5 @@ def test_a_removed_account_is_refused_on_its_next_request_on_any_worker(two_owne
     for _ in range(8):
         response = colleague.get(f"{server}/manage/", allow_redirects=False, timeout=30)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
-    db.session.expire_all()
+    db.session.commit()  # a fresh snapshot: see what the server wrote
     assert db.session.scalar(select(Organizer).filter_by(login="second")) is None
