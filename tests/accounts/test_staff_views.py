@@ -205,3 +205,29 @@ def test_the_demo_has_an_owner_and_a_door_account(app):
     organization = demo.organizations[0]
     assert roles.role_of(demo, organization) is Role.OWNER
     assert roles.role_of(door, organization) is Role.DOOR
+
+
+def test_a_contact_download_is_in_the_audit_trail_and_needs_its_permission(
+        app, volunteer_event, make_organizer, now):
+    from cryptoparty.accounts import staff
+    from cryptoparty.core.openpgp import get_keyring
+    from cryptoparty.volunteers import services as volunteers
+
+    org = volunteer_event.organization
+    owner = make_organizer("owner", organizations=[org])
+    volunteer, _ = volunteers.sign_up(volunteer_event, pseudonym="Ada", now=now,
+                                      contact="ada@example.net", keyring=get_keyring(app))
+    issued = staff.invite(owner, org, "organizer", now)
+    staff.accept(issued.token, now, login="orga", password=PASSWORD)
+    orga = app.test_client()
+    login(orga, "orga")
+    path = f"/manage/volunteers/{volunteer.id}/contact.asc"
+    assert orga.get(path).status_code == 403
+    owner_client = app.test_client()
+    login(owner_client, "owner")
+    assert owner_client.get(path).status_code == 200
+    entry = db.session.scalar(select(AuditEntry).filter_by(action="contact_read"))
+    assert entry.actor_login == "owner" and entry.at == NOW.replace(second=0, microsecond=0)
+    assert "Ada" not in entry.object_label and "ada@" not in entry.object_label
+    page = owner_client.get(f"/manage/orgs/{org.slug}/audit?lang=en").get_data(as_text=True)
+    assert "downloaded a contact" in page and "owner" in page
