@@ -37,6 +37,7 @@ run: demo vendor
 	@echo "  cryptoparty is starting on http://127.0.0.1:5000"
 	@echo "  Back office: http://127.0.0.1:5000/login  (login: demo, password: demo-cryptoparty)"
 	@echo "  Fediverse: @biblinsa@127.0.0.1:5000 (the federation worker runs beside the server)"
+	@echo "  At the door: http://127.0.0.1:5000/login  (login: accueil, password: accueil-cryptoparty; check-in of the day only)"
 	@echo ""
 	scripts/with-federation-worker $(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -106,7 +106,7 @@ def import_models() -> None:
 def blueprints() -> list:
     """Every area's blueprints, in registration order."""
     from cryptoparty.accounts import views as accounts
-    from cryptoparty.accounts import views_account
+    from cryptoparty.accounts import views_account, views_staff
     from cryptoparty.announcements import views as announcements
     from cryptoparty.events import views as events
     from cryptoparty.events import views_manage
@@ -125,6 +125,7 @@ def blueprints() -> list:
         volunteers.bp, volunteers.manage_bp, feedback.bp, feeds.bp, figures.bp,
         views_account.bp, api_docs.bp, privacy.bp, privacy.page_bp, announcements.bp,
         announcements.manage_bp, views_catalogue.bp, kits.bp, kits.volunteer_bp,
+        views_staff.bp,
     ]
 
 

@@ -38,7 +38,13 @@ def init_db():
 @with_appcontext
 def demo():
     """Load the demo organization, organizer and events (idempotent)."""
-    from cryptoparty.events.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
+    from cryptoparty.events.demo import (
+        DEMO_DOOR_LOGIN,
+        DEMO_DOOR_PASSWORD,
+        DEMO_LOGIN,
+        DEMO_PASSWORD,
+        load_demo,
+    )
 
     created = load_demo(today=clock.now().date(), now=clock.now())
     from cryptoparty.accounts.models import Organization
@@ -54,6 +60,8 @@ def demo():
     made = ", ".join(created["events"]) or "nothing new"
     click.echo(f"Demo data: {made}.")
     click.echo(f"Demo organizer: login '{DEMO_LOGIN}', password '{DEMO_PASSWORD}'.")
+    click.echo(f"Demo door account: login '{DEMO_DOOR_LOGIN}', password "
+               f"'{DEMO_DOOR_PASSWORD}' (check-in of the day only).")
 
 
 @click.command("create-organizer")
@@ -62,10 +70,13 @@ def demo():
 @click.option("--org", "org_slugs", multiple=True,
               help="Slug of an organization to join (created if --org-name is given).")
 @click.option("--org-name", default=None, help="Create the organization with this name.")
+@click.option("--admin", is_flag=True, default=False,
+              help="An instance administrator: creates organizations and their first owner's "
+                   "invitation from the back office.")
 @click.password_option(help="At least 12 characters; prompted when omitted.")
 @with_appcontext
-def create_organizer(login, name, org_slugs, org_name, password):
-    """Create an organizer account, member of the given organizations."""
+def create_organizer(login, name, org_slugs, org_name, admin, password):
+    """Create an organizer account, owner of the given organizations."""
     from cryptoparty.accounts import services as organizers
     from cryptoparty.accounts.models import Organization
 
@@ -79,7 +90,8 @@ def create_organizer(login, name, org_slugs, org_name, password):
                         f"No organization '{slug}'; add --org-name to create it.")
                 org = organizers.create_organization(slug, org_name)
             orgs.append(org)
-        organizers.create_organizer(login, password, display_name=name, organizations=orgs)
+        organizers.create_organizer(login, password, display_name=name, organizations=orgs,
+                                    is_admin=admin)
     except DomainError as error:
         raise click.ClickException(error.describe()) from None
-    click.echo(f"Organizer '{login}' created.")
+    click.echo(f"Organizer '{login}' created" + (" (instance administrator)." if admin else "."))

@@ -9,7 +9,7 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from cryptoparty.accounts.models import Organization, Organizer
+from cryptoparty.accounts.models import Organization, Organizer, memberships
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DuplicateSlug, InvalidCredentials, WeakPassword
 from cryptoparty.core.extensions import db
@@ -50,25 +50,28 @@ def create_organization(slug, name, *, city="", address="", website="",
     return organization
 
 
-def create_organizer(login, password, *, display_name="", organizations=()) -> Organizer:
-    """Create a staff account, member of the given organizations."""
+def create_organizer(login, password, *, display_name="", organizations=(),
+                     is_admin=False) -> Organizer:
+    """Create a staff account, owner of the given organizations (an instance admin if asked)."""
     password_hash = hash_password(password)
     with atomic():
         if db.session.scalar(db.select(Organizer.id).filter_by(login=login)):
             raise DuplicateSlug(slug=login)
         organizer = Organizer(login=login, display_name=display_name or login,
-                              password_hash=password_hash,
+                              password_hash=password_hash, is_admin=bool(is_admin),
                               session_token=secrets.token_hex(16))
         organizer.organizations.extend(organizations)
         db.session.add(organizer)
     return organizer
 
 
-def add_member(organization: Organization, organizer: Organizer) -> None:
-    """Make an organizer a member of an organization."""
+def add_member(organization: Organization, organizer: Organizer, role: str = "owner") -> None:
+    """Make an organizer a member of an organization, with a role (owner by default)."""
     with atomic():
         if not organizer.is_member_of(organization):
-            organizer.organizations.append(organization)
+            db.session.execute(memberships.insert().values(
+                organizer_id=organizer.id, organization_id=organization.id, role=str(role)))
+    db.session.expire(organizer, ["organizations"])
 
 
 def verify_password(organizer: Organizer, password: str | None) -> None:

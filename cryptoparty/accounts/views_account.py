@@ -8,8 +8,9 @@ from flask import Blueprint, Response, flash, redirect, render_template, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from cryptoparty.accounts import two_factor
+from cryptoparty.accounts import roles, two_factor
 from cryptoparty.accounts.forms import DisableTwoFactorForm, OneTimeCodeForm
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import InvalidCredentials
 
@@ -29,6 +30,11 @@ def _never_cache(response):
     return response
 
 
+def _record_organizations():
+    """The organizations whose record of processing this account may read."""
+    return roles.organizations_with(current_user, Permission.RECORD)
+
+
 def _pending_secret() -> str:
     secret = session.get("totp_pending")
     if not secret:
@@ -41,7 +47,8 @@ def index():
     """Second factor: its state, and the enrolment or the way to turn it off."""
     form = DisableTwoFactorForm() if current_user.totp_secret else OneTimeCodeForm()
     secret = None if current_user.totp_secret else _pending_secret()
-    return render_template("account/index.html", form=form, secret=secret)
+    return render_template("account/index.html", form=form, secret=secret,
+                           record_organizations=_record_organizations())
 
 
 @bp.get("/two-factor/qr.svg")
@@ -74,7 +81,8 @@ def enable():
                   "success")
             return redirect(url_for("account.index"))
     return render_template("account/index.html", form=form,
-                           secret=None if current_user.totp_secret else _pending_secret()), 400
+                           secret=None if current_user.totp_secret else _pending_secret(),
+                           record_organizations=_record_organizations()), 400
 
 
 @bp.post("/two-factor/disable")
@@ -96,4 +104,5 @@ def disable():
             login_user(current_user._get_current_object())
             flash(_("The second factor is off."), "info")
             return redirect(url_for("account.index"))
-    return render_template("account/index.html", form=form, secret=None), 400
+    return render_template("account/index.html", form=form, secret=None,
+                           record_organizations=_record_organizations()), 400

@@ -22,10 +22,13 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
-from cryptoparty.accounts.models import Organization
+from cryptoparty.accounts import audit, roles
+from cryptoparty.accounts.guard import permission_required
+from cryptoparty.accounts.models import AuditAction, Organization
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.announcements import keys as key_service
 from cryptoparty.announcements import services as announcement_service
 from cryptoparty.announcements.forms import (
@@ -190,16 +193,22 @@ def announcement_page(slug):
 # Back office ------------------------------------------------------------------
 
 @manage_bp.before_request
-@login_required
+@permission_required(Permission.EVENTS, Permission.KEYS)
 def require_login():
-    """Every back-office page needs an organizer."""
+    """Every back-office page here needs an account that plans events or holds the keys."""
 
 
 def _my_organization(slug: str) -> Organization:
-    for organization in current_user.organizations:
-        if organization.slug == slug:
-            return organization
-    abort(404)
+    """The organization whose keys the logged-in owner manages (404 outside, 403 other roles)."""
+    organization = db.session.scalar(select(Organization).filter_by(slug=slug))
+    if organization is None:
+        abort(404)
+    roles.require(current_user, organization, Permission.KEYS)
+    return organization
+
+
+def _audit_key_change(organization, fingerprint: str) -> None:
+    audit.record(current_user, organization, AuditAction.KEYS_CHANGED, fingerprint, clock.now())
 
 
 def _uploaded(file_field, text_field) -> bytes | str:
@@ -282,6 +291,7 @@ def register_contacts_key(slug):
     except (DomainError, openpgp.OpenPGPError) as error:
         form.form_errors.append(_error_message(error))
         return _contacts_key_page(organization, error.status, register=form)
+    _audit_key_change(organization, fpr)
     flash(_("The contacts key %(fingerprint)s is registered: volunteers can now leave a "
             "contact, encrypted to it.", fingerprint=openpgp.fingerprint_groups(fpr)),
           "success")
@@ -305,6 +315,7 @@ def generate_contacts_key(slug):
     except (DomainError, openpgp.OpenPGPError) as error:
         form.form_errors.append(_error_message(error))
         return _contacts_key_page(organization, error.status, generate=form)
+    _audit_key_change(organization, fpr)
     filename = f"contacts-key-{organization.slug}-{fpr[-16:]}-SECRET.asc"
     return Response(secret, mimetype="application/pgp-keys", headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -326,6 +337,7 @@ def generate(slug):
     except (DomainError, openpgp.OpenPGPError) as error:
         form.form_errors.append(_error_message(error))
         return _key_page(organization, error.status, generate=form)
+    _audit_key_change(organization, new.fingerprint)
     flash(_("The key %(fingerprint)s is generated; it now signs the announcements.",
             fingerprint=openpgp.fingerprint_groups(new.fingerprint)), "success")
     return redirect(url_for("manage_openpgp.key", slug=slug))
@@ -352,6 +364,7 @@ def upload(slug, kind):
     except (DomainError, openpgp.OpenPGPError) as error:
         form.form_errors.append(_error_message(error))
         return _key_page(organization, error.status, **{name: form})
+    _audit_key_change(organization, new.fingerprint)
     flash(_("The key %(fingerprint)s is now the organization's key.",
             fingerprint=openpgp.fingerprint_groups(new.fingerprint)), "success")
     return redirect(url_for("manage_openpgp.key", slug=slug))
@@ -377,6 +390,7 @@ def revoke(slug):
     except (DomainError, openpgp.OpenPGPError) as error:
         flash(_error_message(error), "error")
         return redirect(url_for("manage_openpgp.key", slug=slug))
+    _audit_key_change(organization, form.fingerprint.data)
     flash(_("The key is revoked. Its revocation is published with the organization's keys."),
           "success")
     return redirect(url_for("manage_openpgp.key", slug=slug))

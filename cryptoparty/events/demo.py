@@ -19,6 +19,9 @@ from cryptoparty.events.models import Event
 DEMO_ORG = "biblinsa"
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-cryptoparty"
+# A colleague at the door: the check-in page and the door list of the day, nothing else.
+DEMO_DOOR_LOGIN = "accueil"
+DEMO_DOOR_PASSWORD = "accueil-cryptoparty"
 TZ = "Europe/Paris"
 
 # (session label, start, end, [(slug, format, title, summary, topics, level, room,
@@ -151,6 +154,10 @@ def load_demo(today: date, now: datetime) -> dict:
         organizers.create_organizer(DEMO_LOGIN, DEMO_PASSWORD,
                                     display_name="Bibliothécaire (démo)", organizations=[org])
         created["organizer"] = True
+    if db.session.scalar(select(Organizer).filter_by(login=DEMO_DOOR_LOGIN)) is None:
+        door = organizers.create_organizer(DEMO_DOOR_LOGIN, DEMO_DOOR_PASSWORD,
+                                           display_name="Accueil (démo)")
+        organizers.add_member(org, door, role="door")
 
     for spec in EVENTS:
         if db.session.scalar(select(Event.id).filter_by(slug=spec["slug"])):

@@ -13,7 +13,9 @@ from datetime import datetime
 from blinker import Namespace
 from sqlalchemy import func, select
 
+from cryptoparty.accounts import roles
 from cryptoparty.accounts.models import Organization, Organizer
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import (
     CapacityBelowTaken,
@@ -105,27 +107,38 @@ def events_of(organizer: Organizer) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.starts_at.desc())))
 
 
-def get_event_for(organizer: Organizer, slug: str) -> Event:
-    """An event the organizer may edit; another organization's event is ``EventNotFound``."""
+def get_event_for(organizer: Organizer, slug: str, permission: Permission = Permission.EVENTS,
+                  *, now=None) -> Event:
+    """An event the organizer may reach with ``permission`` (``accounts.roles.require``).
+
+    Another organization's event is ``EventNotFound``; a role without the
+    permission is ``Forbidden``; a door account reaches the door on the event's day only.
+    """
     event = db.session.scalar(select(Event).filter_by(slug=slug))
-    if event is None or not organizer.is_member_of(event.organization):
+    if event is None:
         raise EventNotFound()
+    roles.require(organizer, event.organization, permission, event=event, now=now,
+                  not_found=EventNotFound)
     return event
 
 
 def get_session_for(organizer: Organizer, session_id: int) -> EventSession:
     """A session of one of the organizer's events, or ``SessionNotFound``."""
     session = db.session.get(EventSession, session_id)
-    if session is None or not organizer.is_member_of(session.event.organization):
+    if session is None:
         raise SessionNotFound()
+    roles.require(organizer, session.event.organization, Permission.EVENTS,
+                  not_found=SessionNotFound)
     return session
 
 
 def get_workshop_for(organizer: Organizer, workshop_id: int) -> Workshop:
     """A workshop of one of the organizer's events, or ``WorkshopNotFound``."""
     workshop = db.session.get(Workshop, workshop_id)
-    if workshop is None or not organizer.is_member_of(workshop.session.event.organization):
+    if workshop is None:
         raise WorkshopNotFound()
+    roles.require(organizer, workshop.session.event.organization, Permission.EVENTS,
+                  not_found=WorkshopNotFound)
     return workshop
 
 
@@ -149,6 +162,8 @@ def create_event(organization, *, now: datetime, slug: str | None = None, **fiel
         else:
             slug = _unique_slug(slugify(fields["title"]), _event_slug_taken)
         fields.setdefault("timezone", organization.timezone)
+        if fields.get("retention_days") is None:
+            fields["retention_days"] = organization.default_retention_days
         event = Event(organization=organization, slug=slug, status=EventStatus.DRAFT,
                       created_at=now, updated_at=now,
                       **{k: v for k, v in fields.items() if k in EVENT_FIELDS})

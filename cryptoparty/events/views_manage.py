@@ -5,6 +5,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from cryptoparty.accounts import audit, roles
+from cryptoparty.accounts.models import AuditAction, Role
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
@@ -51,20 +54,31 @@ def _field_error(form, error: DomainError, field: str | None = None):
 
 @bp.get("/")
 def dashboard():
-    """The organizer's events, by organization."""
-    return render_template("manage/dashboard.html", events=event_service.events_of(current_user),
-                           organizations=current_user.organizations)
+    """The account's organizations, each with what its role lets it reach."""
+    now = clock.now()
+    events = event_service.events_of(current_user)
+    role_by_org = roles.roles_of(current_user)
+    # A door account sees the events of the day only (their door), nothing else.
+    today = {e.id for e in events if roles.is_event_day(e, now)}
+    return render_template("manage/dashboard.html", events=events, today=today,
+                           organizations=current_user.organizations, roles=role_by_org,
+                           Role=Role, holds=roles.holds, Permission=Permission,
+                           role_labels=roles.ROLE_LABELS)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 def new_event():
     """Create an event for one of the organizer's organizations."""
-    organizations = {o.slug: o for o in current_user.organizations}
+    organizations = {o.slug: o for o in roles.organizations_with(current_user,
+                                                                Permission.EVENTS)}
     org_slug = request.args.get("org") or next(iter(organizations), None)
     organization = organizations.get(org_slug)
     if organization is None:
-        abort(404)
+        # A member whose role does not plan events is refused; anyone else finds nothing.
+        abort(403 if current_user.organizations else 404)
     form = EventForm()
+    if request.method == "GET":
+        form.retention_days.data = organization.default_retention_days
     if form.validate_on_submit():
         try:
             event = event_service.create_event(
@@ -108,7 +122,12 @@ def change_status(slug, action):
     event = event_service.get_event_for(current_user, slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    event_service.change_status(event, action, now=clock.now())
+    now = clock.now()
+    event_service.change_status(event, action, now=now)
+    if action in ("publish", "cancel"):
+        audit.record(current_user, event.organization,
+                     AuditAction.PUBLISHED if action == "publish" else AuditAction.CANCELLED,
+                     event.slug, now)
     messages = {"publish": _("The event is published."),
                 "cancel": _("The event is cancelled. Its page says so."),
                 "archive": _("The event is archived."),

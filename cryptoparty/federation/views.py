@@ -21,10 +21,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
+from cryptoparty.accounts import roles
+from cryptoparty.accounts.models import Organization
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
-from cryptoparty.core.extensions import csrf, limiter
+from cryptoparty.core.extensions import csrf, db, limiter
 from cryptoparty.federation import documents, services
 from cryptoparty.federation.documents import ACTIVITY_JSON, Urls
 
@@ -204,10 +208,12 @@ def require_login():
 
 
 def _my_organization(slug: str):
-    for organization in current_user.organizations:
-        if organization.slug == slug:
-            return organization
-    abort(404)
+    """The organization whose switch an owner turns (404 outside, 403 for other roles)."""
+    organization = db.session.scalar(select(Organization).filter_by(slug=slug))
+    if organization is None:
+        abort(404)
+    roles.require(current_user, organization, Permission.SETTINGS)
+    return organization
 
 
 @manage_bp.get("/orgs/<slug>/federation")

@@ -3,8 +3,12 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date, format_decimal, format_percent
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from cryptoparty.accounts import audit
+from cryptoparty.accounts.guard import permission_required
+from cryptoparty.accounts.models import AuditAction
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.events import pages as event_pages
@@ -19,9 +23,9 @@ CHARTS = ("attendance", "fill", "ratings", "history")
 
 
 @bp.before_request
-@login_required
+@permission_required(Permission.FIGURES, Permission.EVENTS)
 def require_login():
-    """Every page here needs an organizer."""
+    """Every page here needs an account that reads figures or plans events."""
 
 
 def _archived_event_part(event, now) -> dict:
@@ -49,7 +53,7 @@ def _history_label(row) -> str:
 
 
 def _report(slug):
-    event = event_service.get_event_for(current_user, slug)
+    event = event_service.get_event_for(current_user, slug, Permission.FIGURES)
     return event, figures_service.event_figures(event, clock.now())
 
 
@@ -85,6 +89,8 @@ def chart(slug, name):
 def figures_csv(slug):
     """The aggregates as CSV (one row for the event, one per workshop)."""
     event, report = _report(slug)
+    audit.record(current_user, event.organization, AuditAction.FIGURES_EXPORTED,
+                 f"{event.slug}-figures.csv", clock.now())
     response = Response(figures_service.figures_csv(report), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-figures.csv"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -96,6 +102,8 @@ def report_pdf(slug):
     """The report for the library's board, as PDF."""
     event, report = _report(slug)
     history = figures_service.organization_history(event, clock.now())
+    audit.record(current_user, event.organization, AuditAction.FIGURES_EXPORTED,
+                 f"{event.slug}-report.pdf", clock.now())
     pdf = report_service.render_report_pdf(
         report, history, generated_on=format_date(clock.now().date(), "long"),
         date_format=_history_label)

@@ -192,7 +192,12 @@ def _event_data(event: Event) -> dict:
         "registration_closes_at": event.registration_closes_at, "status": event.status,
         "max_party": event.max_party, "updated_at": event.updated_at,
         "organization": {"name": org.name, "address": org.address, "city": org.city,
-                         "website": org.website},
+                         "website": org.website, "color_primary": org.color_primary,
+                         "color_background": org.color_background,
+                         # Inlined: kits never fetch anything (the logo was sanitised when saved).
+                         "logo": (f"data:{org.logo_type};base64,"
+                                  + base64.b64encode(org.logo).decode("ascii"))
+                         if org.logo else None},
     }
 
 

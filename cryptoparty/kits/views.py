@@ -7,9 +7,12 @@ its ETag, so a browser that already has it gets a 304.
 
 from flask import Blueprint, current_app, request, send_file, url_for
 from flask_babel import get_locale
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from cryptoparty.accounts import roles
+from cryptoparty.accounts.guard import permission_required
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import EventNotFound, WorkshopNotFound
 from cryptoparty.core.extensions import db
@@ -37,9 +40,10 @@ def may_download_workshop_kit(user_or_volunteer, workshop: Workshop) -> bool:
     volunteer confirmed on this workshop should too, once their private page
     links here (extend this function; the view already calls it).
     """
-    is_member_of = getattr(user_or_volunteer, "is_member_of", None)
-    if is_member_of is not None and getattr(user_or_volunteer, "is_authenticated", False):
-        return is_member_of(workshop.session.event.organization)
+    if getattr(user_or_volunteer, "is_authenticated", False) and \
+            hasattr(user_or_volunteer, "is_member_of"):
+        return roles.allows(user_or_volunteer, workshop.session.event.organization,
+                            Permission.EVENTS)
     return False
 
 
@@ -66,7 +70,8 @@ def _send(job: kits.PrintJob, *, public: bool):
 
 
 def _may_manage(event: Event) -> bool:
-    return current_user.is_authenticated and current_user.is_member_of(event.organization)
+    return current_user.is_authenticated and roles.allows(current_user, event.organization,
+                                                          Permission.EVENTS)
 
 
 @bp.get("/events/<slug>/poster.pdf")
@@ -81,7 +86,7 @@ def poster(slug):
 
 
 @bp.get("/events/<slug>/kit.pdf")
-@login_required
+@permission_required(Permission.EVENTS)
 def event_kit(slug):
     """The whole kit of an event, for its organizers (``?paper=letter`` for US Letter)."""
     event = event_service.get_event_for(current_user, slug)
@@ -91,7 +96,7 @@ def event_kit(slug):
 
 
 @bp.get("/events/<slug>/workshops/<workshop_slug>/kit.pdf")
-@login_required
+@permission_required(Permission.EVENTS)
 def workshop_kit(slug, workshop_slug):
     """One workshop's kit: facilitator's sheet, handout, door sign, tally, feedback slips."""
     event = db.session.scalar(select(Event).filter_by(slug=slug))

@@ -4,9 +4,12 @@ and keep the organization's own recipes."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from cryptoparty.accounts import roles
+from cryptoparty.accounts.guard import permission_required
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
@@ -23,14 +26,15 @@ EXAMPLE_RECIPE = "tor-browser"
 
 
 @bp.before_request
-@login_required
+@permission_required(Permission.EVENTS)
 def require_login():
-    """Every catalogue page needs an organizer."""
+    """Every catalogue page needs an account that plans events."""
 
 
 def _organization(slug: str | None = None):
     """One of the organizer's organizations (the first one by default), or 404."""
-    organizations = {o.slug: o for o in current_user.organizations}
+    organizations = {o.slug: o for o in roles.organizations_with(current_user,
+                                                                Permission.EVENTS)}
     if slug is None:
         slug = next(iter(organizations), None)
     organization = organizations.get(slug)

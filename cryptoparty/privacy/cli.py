@@ -35,4 +35,5 @@ def purge(now_text):
                    f"{event.volunteer_contacts} volunteer contact(s) deleted; figures kept"
                    + ("; archived" if event.archived else ""))
     click.echo(f"Purge done: {len(report.events)} event(s), {report.tickets} ticket(s), "
-               f"{report.volunteer_contacts} volunteer contact(s).")
+               f"{report.volunteer_contacts} volunteer contact(s), "
+               f"{report.audit_entries} audit trail entr(y/ies).")

@@ -218,6 +218,23 @@ _TABLES = {
             "Empreinte de sa clé des contacts : les contacts des bénévoles sont chiffrés pour "
             "elle ; le serveur n'en détient que la partie publique, seules les personnes qui "
             "détiennent sa clé secrète peuvent donc lire un contact."),
+        "default_retention_days": ("Default retention of its events' tickets and contacts, "
+                                   "in days.",
+                                   "Durée de conservation par défaut des billets et contacts de "
+                                   "ses événements, en jours."),
+        "contact_email": ("Public contact address shown on the privacy page.",
+                          "Adresse de contact publique affichée sur la page de confidentialité."),
+        "logo": ("Its logo (re-encoded image or sanitised SVG).",
+                 "Son logo (image réencodée ou SVG assaini)."),
+        "logo_type": ("Media type of the logo.", "Type de média du logo."),
+        "color_primary": ("Brand colour of its pages, posters and kits.",
+                          "Couleur principale de ses pages, affiches et kits."),
+        "color_background": ("Background colour of its pages, posters and kits.",
+                             "Couleur de fond de ses pages, affiches et kits."),
+        "embed_origins": ("Web origins allowed to embed its pages.",
+                          "Origines web autorisées à intégrer ses pages."),
+        "audit_retention_days": ("How long its audit trail is kept, in days.",
+                                 "Durée de conservation de son journal d'audit, en jours."),
     }),
     "organizers": ("accounts", {
         "id": ("Internal number.", "Numéro interne."),
@@ -245,11 +262,50 @@ _TABLES = {
                           "change (déconnexion, nouveau mot de passe, second facteur activé "
                           "ou désactivé)."),
         "created_at": ("When the account was made.", "Date de création du compte."),
+        "is_admin": ("Whether the account administers the instance (creates organizations).",
+                     "Si le compte administre l'instance (crée les organisations)."),
     }),
     "memberships": ("accounts", {
         "organizer_id": ("The organizer.", "L'organisateur."),
         "organization_id": ("An organization they belong to.",
                             "Une organisation dont il ou elle est membre."),
+        "role": ("Their role there: owner, organizer, door or board.",
+                 "Son rôle : propriétaire, organisateur, accueil ou bureau."),
+        "can_read_contacts": ("Whether an organizer may read volunteers' contacts.",
+                              "Si un organisateur peut lire les contacts des bénévoles."),
+    }),
+    "staff_invitations": ("accounts", {
+        "id": ("Internal number.", "Numéro interne."),
+        "token_hash": ("Keyed hash of the one-time link (never the link).",
+                       "Empreinte à clé du lien à usage unique (jamais le lien)."),
+        "purpose": ("New account or new password.", "Nouveau compte ou nouveau mot de passe."),
+        "organization_id": ("The organization.", "L'organisation."),
+        "role": ("The role the link gives.", "Le rôle que donne le lien."),
+        "can_read_contacts": ("Whether the new organizer may read volunteers' contacts.",
+                              "Si le nouvel organisateur peut lire les contacts des bénévoles."),
+        "organizer_id": ("For a new password: the account.",
+                         "Pour un nouveau mot de passe : le compte."),
+        "created_at": ("When the link was made.", "Date de création du lien."),
+        "expires_at": ("When it stops working (7 days later).",
+                       "Date à laquelle il cesse de fonctionner (7 jours après)."),
+        "used_at": ("When it was used or withdrawn.", "Date d'utilisation ou de retrait."),
+    }),
+    "audit_entries": ("accounts", {
+        "id": ("Internal number.", "Numéro interne."),
+        "organization_id": ("The organization.", "L'organisation."),
+        "actor_login": ("Login of the staff member who acted.",
+                        "Identifiant du membre de l'équipe qui a agi."),
+        "action": ("What was done (published, cancelled, downloaded a contact, exported "
+                   "figures, changed keys, invited, changed a role, removed, reset).",
+                   "Ce qui a été fait (publication, annulation, téléchargement d'un contact, "
+                   "export des chiffres, changement de clés, invitation, changement de rôle, "
+                   "retrait, réinitialisation)."),
+        "object_label": ("On what: an event's address, a staff login, a key fingerprint; never "
+                         "an attendee's or a volunteer's data.",
+                         "Sur quoi : l'adresse d'un événement, un identifiant d'équipe, une "
+                         "empreinte de clé ; jamais de donnée d'un participant ou d'un "
+                         "bénévole."),
+        "at": ("When, to the minute.", "Quand, à la minute près."),
     }),
     "organization_keys": ("events", {
         "id": ("Internal number.", "Numéro interne."),
@@ -517,6 +573,23 @@ UNSTORED = [
       "gardées en mémoire une heure pour vérifier leurs signatures ; jamais écrites sur "
       "disque ni dans un journal."),
 ]
+
+
+RETENTION_AUDIT = T(
+    "Deleted by the daily purge once older than the organization's audit retention "
+    "(1 year by default, set by its owners).",
+    "Supprimé par la purge quotidienne au-delà de la durée de conservation du journal d'audit "
+    "de l'organisation (1 an par défaut, réglée par ses propriétaires).")
+RETENTION_INVITATION = T(
+    "Until the account or the organization is deleted (a used or expired link no longer "
+    "works).",
+    "Jusqu'à la suppression du compte ou de l'organisation (un lien utilisé ou expiré ne "
+    "fonctionne plus).")
+for _table, _retention in (("audit_entries", RETENTION_AUDIT),
+                           ("staff_invitations", RETENTION_INVITATION)):
+    _TABLES[_table] = (_TABLES[_table][0],
+                       {column: texts[:2] + (_retention,)
+                        for column, texts in _TABLES[_table][1].items()})
 
 
 def _build_fields() -> list[Field]:

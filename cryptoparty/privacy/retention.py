@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from cryptoparty.accounts import audit
 from cryptoparty.core.database import atomic
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event, EventStatus
@@ -46,6 +47,7 @@ class PurgeReport:
 
     now: datetime
     events: list[PurgedEvent] = field(default_factory=list)
+    audit_entries: int = 0
 
     @property
     def tickets(self) -> int:
@@ -91,6 +93,8 @@ def purge(now: datetime) -> PurgeReport:
     report = PurgeReport(now=now)
     for event_id in [event.id for event in due_events(now)]:
         report.events.append(purge_event(db.session.get(Event, event_id), now))
+    # The audit trail: entries older than their organization's audit retention.
+    report.audit_entries = audit.purge(now)
     return report
 
 

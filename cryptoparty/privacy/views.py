@@ -6,10 +6,13 @@ as a PDF through WeasyPrint. Both come from ``cryptoparty.privacy.inventory``.
 
 from flask import Blueprint, Response, abort, render_template
 from flask_babel import get_locale
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
+from cryptoparty.accounts import roles
+from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.models import Organization
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.extensions import db
 from cryptoparty.core.resources import ROOT
@@ -20,15 +23,16 @@ page_bp = Blueprint("privacy", __name__)
 
 
 @bp.before_request
-@login_required
+@permission_required(Permission.RECORD)
 def require_login():
-    """Only organizers reach the record."""
+    """Only staff who read the record reach it."""
 
 
 def _organization(slug: str) -> Organization:
     organization = db.session.scalar(select(Organization).filter_by(slug=slug))
-    if organization is None or not current_user.is_member_of(organization):
+    if organization is None:
         abort(404)
+    roles.require(current_user, organization, Permission.RECORD)
     return organization
 
 
@@ -84,6 +88,8 @@ def page():
     """What the platform stores and never stores (``cryptoparty.privacy.inventory``)."""
     from flask_babel import get_locale
 
+    contacts = db.session.scalars(select(Organization).where(Organization.contact_email != "")
+                                  .order_by(Organization.name))
     return render_template("public/privacy.html", inventory=inventory,
                            activities=list(inventory.ACTIVITIES.values()),
-                           locale=str(get_locale())[:2])
+                           locale=str(get_locale())[:2], contacts=list(contacts))

@@ -26,10 +26,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from cryptoparty.accounts import roles
+from cryptoparty.accounts.guard import permission_required
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
@@ -103,7 +106,9 @@ def _load_ticket(code: str):
 
 
 def _is_organizer_of(event) -> bool:
-    return current_user.is_authenticated and current_user.is_member_of(event.organization)
+    """Whether the logged-in account may check people in at this event's door now."""
+    return current_user.is_authenticated and roles.allows(
+        current_user, event.organization, Permission.CHECK_IN, event=event, now=clock.now())
 
 
 def _workshops_by_id(event) -> dict:
@@ -319,20 +324,20 @@ def calendar(code):
 # The door -------------------------------------------------------------------
 
 @bp.get("/manage/events/<slug>/checkin")
-@login_required
+@permission_required(Permission.CHECK_IN)
 def checkin_page(slug):
     """Counts per session and per workshop, the walk-in counter and the door tools."""
-    event = event_service.get_event_for(current_user, slug)
+    event = event_service.get_event_for(current_user, slug, Permission.CHECK_IN, now=clock.now())
     return render_template("tickets/checkin.html", event=event,
                            counts=registration.event_counts(event), walk_in_form=WalkInForm(),
                            lookup_form=TicketLookupForm())
 
 
 @bp.post("/manage/events/<slug>/walk-ins")
-@login_required
+@permission_required(Permission.CHECK_IN)
 def walk_ins(slug):
     """Count people who came without a ticket."""
-    event = event_service.get_event_for(current_user, slug)
+    event = event_service.get_event_for(current_user, slug, Permission.CHECK_IN, now=clock.now())
     form = WalkInForm()
     if not form.validate_on_submit() or form.delta.data not in (-1, 1, 5):
         abort(400)
@@ -344,9 +349,9 @@ def walk_ins(slug):
 
 
 @bp.get("/manage/events/<slug>/door-list")
-@login_required
+@permission_required(Permission.CHECK_IN)
 def door_list(slug):
     """A printable list of check-in tags, party sizes and workshops; never a code."""
-    event = event_service.get_event_for(current_user, slug)
+    event = event_service.get_event_for(current_user, slug, Permission.CHECK_IN, now=clock.now())
     return render_template("tickets/door_list.html", event=event,
                            entries=registration.door_list(event))

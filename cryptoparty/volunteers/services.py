@@ -34,7 +34,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cryptoparty.accounts import roles
 from cryptoparty.accounts.models import Organizer
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound, WorkshopNotFound
 from cryptoparty.core.extensions import db
@@ -306,12 +308,14 @@ def event_claims(event: Event) -> list[Claim]:
     return list(db.session.scalars(query))
 
 
-def _for_organizer(organizer: Organizer, obj, event_id: int, error):
+def _for_organizer(organizer: Organizer, obj, event_id: int, error,
+                   permission: Permission = Permission.EVENTS):
     if obj is None:
         raise error()
     event = db.session.get(Event, event_id)
-    if event is None or not organizer.is_member_of(event.organization):
+    if event is None:
         raise error()
+    roles.require(organizer, event.organization, permission, not_found=error)
     return obj
 
 
@@ -329,11 +333,16 @@ def get_proposal_for(organizer: Organizer, proposal_id: int) -> Proposal:
                           ProposalNotFound)
 
 
-def get_volunteer_for(organizer: Organizer, volunteer_id: int) -> Volunteer:
-    """A volunteer of one of the organizer's events, or ``VolunteerNotFound``."""
+def get_volunteer_for(organizer: Organizer, volunteer_id: int,
+                      permission: Permission = Permission.EVENTS) -> Volunteer:
+    """A volunteer of one of the organizer's events, or ``VolunteerNotFound``.
+
+    Reading the volunteer's contact asks for ``Permission.CONTACTS`` (owners, and the
+    organizers an owner chose).
+    """
     volunteer = db.session.get(Volunteer, volunteer_id)
     return _for_organizer(organizer, volunteer, volunteer.event_id if volunteer else 0,
-                          VolunteerNotFound)
+                          VolunteerNotFound, permission)
 
 
 # Sign-up ------------------------------------------------------------------

@@ -20,9 +20,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
+from cryptoparty.accounts import audit
+from cryptoparty.accounts.guard import permission_required
+from cryptoparty.accounts.models import AuditAction
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
@@ -264,9 +268,9 @@ def check_in(token):
 # The organizer's side ------------------------------------------------------
 
 @manage_bp.before_request
-@login_required
+@permission_required(Permission.EVENTS)
 def require_login():
-    """Every back-office page needs an organizer."""
+    """Every back-office page here needs an account that plans events."""
 
 
 def _assign_form(event, **kwargs):
@@ -385,8 +389,11 @@ def decline_proposal(proposal_id):
 @manage_bp.get("/volunteers/<int:volunteer_id>/contact.asc")
 def contact(volunteer_id):
     """The volunteer's contact, still encrypted, to decrypt on the organizer's own machine."""
-    volunteer = service.get_volunteer_for(current_user, volunteer_id)
-    return Response(service.contact_file(volunteer), mimetype="application/pgp-encrypted",
+    volunteer = service.get_volunteer_for(current_user, volunteer_id, Permission.CONTACTS)
+    body = service.contact_file(volunteer)
+    audit.record(current_user, volunteer.event.organization, AuditAction.CONTACT_READ,
+                 f"{volunteer.event.slug} · volunteer #{volunteer.id}", clock.now())
+    return Response(body, mimetype="application/pgp-encrypted",
                     headers={"Content-Disposition": 'attachment; filename="contact.asc"',
                              "Cache-Control": "no-store"})
 

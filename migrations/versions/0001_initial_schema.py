@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 14:53:41.606459
+Create Date: 2026-12-03 14:55:04.880434
 
 """
 from alembic import op
@@ -29,6 +29,16 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('key_fingerprint', sa.String(length=40), nullable=True),
     sa.Column('contacts_key_fingerprint', sa.String(length=40), nullable=True),
+    sa.Column('default_retention_days', sa.Integer(), server_default='7', nullable=False),
+    sa.Column('contact_email', sa.String(length=254), server_default='', nullable=False),
+    sa.Column('logo', sa.LargeBinary(), nullable=True),
+    sa.Column('logo_type', sa.String(length=32), nullable=True),
+    sa.Column('color_primary', sa.String(length=7), nullable=True),
+    sa.Column('color_background', sa.String(length=7), nullable=True),
+    sa.Column('embed_origins', sa.Text(), server_default='', nullable=False),
+    sa.Column('audit_retention_days', sa.Integer(), server_default='365', nullable=False),
+    sa.CheckConstraint('audit_retention_days >= 1', name=op.f('ck_organizations_audit_retention_positive')),
+    sa.CheckConstraint('default_retention_days >= 0', name=op.f('ck_organizations_default_retention_positive')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organizations_slug'))
     )
@@ -42,9 +52,25 @@ def upgrade():
     sa.Column('locale', sa.String(length=5), nullable=True),
     sa.Column('session_token', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('is_admin', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizers')),
     sa.UniqueConstraint('login', name=op.f('uq_organizers_login'))
     )
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('actor_login', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('object_label', sa.String(length=200), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("action IN ('published', 'cancelled', 'contact_read', 'figures_exported', 'keys_changed', 'invited', 'role_changed', 'removed', 'reset', 'settings_changed')", name=op.f('ck_audit_entries_audit_action_known')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_audit_entries_organization_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_organization_id'), ['organization_id'], unique=False)
+
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -94,6 +120,9 @@ def upgrade():
     op.create_table('memberships',
     sa.Column('organizer_id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), server_default='owner', nullable=False),
+    sa.Column('can_read_contacts', sa.Boolean(), server_default=sa.text('(false)'), nullable=False),
+    sa.CheckConstraint("role IN ('owner', 'organizer', 'door', 'board')", name=op.f('ck_memberships_membership_role_known')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_memberships_organization_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organizer_id'], ['organizers.id'], name=op.f('fk_memberships_organizer_id_organizers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('organizer_id', 'organization_id', name=op.f('pk_memberships'))
@@ -129,6 +158,25 @@ def upgrade():
     with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organization_recipes_organization_id'), ['organization_id'], unique=False)
 
+    op.create_table('staff_invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('can_read_contacts', sa.Boolean(), nullable=False),
+    sa.Column('organizer_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("purpose IN ('invite', 'reset')", name=op.f('ck_staff_invitations_invitation_purpose_known')),
+    sa.CheckConstraint("role IN ('owner', 'organizer', 'door', 'board')", name=op.f('ck_staff_invitations_invitation_role_known')),
+    sa.CheckConstraint('expires_at > created_at', name=op.f('ck_staff_invitations_invitation_expires_after')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_staff_invitations_organization_id_organizations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organizer_id'], ['organizers.id'], name=op.f('fk_staff_invitations_organizer_id_organizers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_invitations')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_staff_invitations_token_hash'))
+    )
     op.create_table('announcements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -414,6 +462,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_announcements_event_id'))
 
     op.drop_table('announcements')
+    op.drop_table('staff_invitations')
     with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organization_recipes_organization_id'))
 
@@ -429,6 +478,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_events_organization_id'))
 
     op.drop_table('events')
+    with op.batch_alter_table('audit_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_entries_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
+
+    op.drop_table('audit_entries')
     op.drop_table('organizers')
     op.drop_table('organizations')
     # ### end Alembic commands ###

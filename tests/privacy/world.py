@@ -29,14 +29,24 @@ class World:
     other_login: str
     other_password: str
     ids: dict
+    # Colleagues of the demo owner, one per other role: login → password.
+    staff: dict
 
 
 def build_world(now) -> World:
     """Create the world in the current app context (see the module docstring)."""
     from cryptoparty.accounts import services as organizers
+    from cryptoparty.accounts.models import Organization
     from cryptoparty.core.resources import ROOT
     from cryptoparty.events import services as events
-    from cryptoparty.events.demo import DEMO_LOGIN, DEMO_ORG, DEMO_PASSWORD, load_demo
+    from cryptoparty.events.demo import (
+        DEMO_DOOR_LOGIN,
+        DEMO_DOOR_PASSWORD,
+        DEMO_LOGIN,
+        DEMO_ORG,
+        DEMO_PASSWORD,
+        load_demo,
+    )
     from cryptoparty.events.models import Event
     from cryptoparty.feedback import services as feedback
     from cryptoparty.kits import recipes
@@ -65,6 +75,15 @@ def build_world(now) -> World:
            "volunteer_id": volunteer.id, "key": recipe.key,
            "workshop_slug": open_workshop.slug}
 
+    demo_org = db.session.scalar(select(Organization).filter_by(slug=DEMO_ORG))
+    staff_password = "a colleague's long password"
+    colleague = organizers.create_organizer("orga", staff_password)
+    organizers.add_member(demo_org, colleague, role="organizer")
+    board = organizers.create_organizer("bureau", staff_password)
+    organizers.add_member(demo_org, board, role="board")
+    ids["organizer_id"] = board.id
+    ids["invitation_id"] = 1
+
     other_org = organizers.create_organization("autre", "Médiathèque voisine")
     other_password = "another long password"
     organizers.create_organizer("bob", other_password, organizations=[other_org])
@@ -85,7 +104,9 @@ def build_world(now) -> World:
                  workshop_ids=[w.id for w in event.workshops],
                  session_ids=[s.id for s in event.sessions],
                  organizer_login=DEMO_LOGIN, organizer_password=DEMO_PASSWORD,
-                 other_login="bob", other_password=other_password, ids=ids)
+                 other_login="bob", other_password=other_password, ids=ids,
+                 staff={"orga": staff_password, DEMO_DOOR_LOGIN: DEMO_DOOR_PASSWORD,
+                        "bureau": staff_password})
 
 
 def url_values(rule, world: World, ids: dict | None = None) -> dict:
