@@ -168,13 +168,38 @@ _TRANSITIONS = {
     "cancel": ({"draft", "published"}, "cancelled"),
     "archive": ({"published", "cancelled"}, "archived"),
     "unpublish": ({"published"}, "draft"),
+    "reopen": ({"cancelled"}, "published"),
 }
 
 
+def can_reopen(event: Event, now: datetime) -> bool:
+    """A cancelled event can be reopened (published again) until it starts."""
+    return event.status == "cancelled" and now < event.starts_at
+
+
+def cancellation_impact(event: Event) -> dict:
+    """What calling off the event touches: active tickets, the people they hold, facilitators.
+
+    ``facilitators`` counts the workshops' active claims (proposed or confirmed).
+    """
+    from cryptoparty.registration.models import Ticket
+
+    row = db.session.execute(
+        select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.party), 0))
+        .where(Ticket.event_id == event.id, Ticket.status == "active")).one()
+    return {"tickets": row[0], "people": int(row[1]),
+            "facilitators": sum(w.facilitators for w in event.workshops)}
+
+
 def change_status(event: Event, action: str, *, now: datetime) -> Event:
-    """Publish, cancel, archive or unpublish an event, if its current status allows it."""
+    """Publish, cancel, archive, unpublish or reopen an event, if its current status allows it.
+
+    Reopening a cancelled event publishes it again, and only until it starts.
+    """
     allowed, target = _TRANSITIONS[action]
     if event.status not in allowed:
+        raise InvalidTransition()
+    if action == "reopen" and not can_reopen(event, now):
         raise InvalidTransition()
     with atomic():
         event.status = target

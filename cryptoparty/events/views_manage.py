@@ -95,22 +95,40 @@ def event(slug):
             flash(_("The event is saved."), "success")
             return redirect(url_for("manage.event", slug=event.slug))
     return render_template("manage/event.html", event=event, form=form, action=ActionForm(),
-                           duplicate=DuplicateForm()), 400 if form.errors else 200
+                           duplicate=DuplicateForm(),
+                           can_reopen=event_service.can_reopen(event, clock.now())), \
+        400 if form.errors else 200
 
 
-@bp.post("/events/<slug>/<any(publish, cancel, archive, unpublish):action>")
+@bp.post("/events/<slug>/<any(publish, cancel, archive, unpublish, reopen):action>")
 def change_status(slug, action):
-    """Publish, cancel, archive or unpublish an event."""
+    """Publish, cancel, archive, unpublish or reopen an event."""
     event = event_service.get_event_for(current_user, slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    event_service.change_status(event, action, now=clock.now())
+    try:
+        event_service.change_status(event, action, now=clock.now())
+    except DomainError as error:
+        flash(error.describe(), "error")
+        return redirect(url_for("manage.event", slug=event.slug))
     messages = {"publish": _("The event is published."),
-                "cancel": _("The event is cancelled. Its page says so."),
+                "cancel": _("The event is called off. Its page says so; you can reopen it "
+                            "until it starts."),
                 "archive": _("The event is archived."),
-                "unpublish": _("The event is back to draft.")}
+                "unpublish": _("The event is back to draft."),
+                "reopen": _("The event is reopened and published again.")}
     flash(messages[action], "success")
     return redirect(url_for("manage.event", slug=event.slug))
+
+
+@bp.get("/events/<slug>/call-off")
+def confirm_cancel(slug):
+    """Ask before calling an event off: say whom it touches and that it can be undone."""
+    event = event_service.get_event_for(current_user, slug)
+    if event.status not in ("draft", "published"):
+        return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/cancel_event.html", event=event, action=ActionForm(),
+                           impact=event_service.cancellation_impact(event))
 
 
 @bp.post("/events/<slug>/duplicate")

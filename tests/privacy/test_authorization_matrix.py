@@ -63,6 +63,7 @@ MATRIX = {
     "GET kits.poster": (200, 200, 200, 200, 200),
     "GET kits.workshop_kit": ("login", "login", "login", 200, 404),
     "GET manage.dashboard": ("login", "login", "login", 200, 200),
+    "GET manage.confirm_cancel": ("login", "login", "login", 200, 404),
     "GET manage.edit_session": ("login", "login", "login", 200, 404),
     "GET manage.edit_workshop": ("login", "login", "login", 200, 404),
     "GET manage.event": ("login", "login", "login", 200, 404),
