@@ -33,6 +33,8 @@ from cryptoparty.registration import services as registration
 from cryptoparty.registration.models import TicketChoice
 
 MAX_WORKSHOP_CAPACITY = 10_000
+#: Formats run by a facilitator: unless told otherwise, they look for one.
+FACILITATED_FORMATS = ("workshop", "install", "discussion")
 EVENT_FIELDS = ("kind", "title", "description", "venue", "address", "timezone", "starts_at",
                 "ends_at", "registration_opens_at", "registration_closes_at",
                 "retention_days", "max_party", "volunteer_withdraw_hours")
@@ -309,8 +311,14 @@ def _workshop_slug_taken(event_id: int):
 
 def add_workshop(session: EventSession, *, now: datetime, slug: str | None = None,
                  **fields) -> Workshop:
-    """Add a workshop (or talk, discussion, install, meal) to a session."""
+    """Add a workshop (or talk, discussion, install, meal) to a session.
+
+    Unless ``needs_facilitator`` is given, a workshop, an install or a discussion
+    looks for a volunteer facilitator; a talk or a meal does not.
+    """
     _check_capacity(fields["capacity"])
+    if fields.get("needs_facilitator") is None:
+        fields["needs_facilitator"] = fields.get("format", "workshop") in FACILITATED_FORMATS
     with atomic():
         event = session.event
         taken = _workshop_slug_taken(event.id)

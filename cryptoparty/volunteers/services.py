@@ -229,6 +229,28 @@ def open_workshops(event: Event) -> list[Workshop]:
             if w.needs_facilitator and w.facilitators < facilitator_limit(w)]
 
 
+def facilitator_state(workshop: Workshop) -> str:
+    """Where the workshop stands with its facilitators, computed from the claims.
+
+    ``none``: the organizers run it (not open to volunteers); ``open``: it needs a
+    facilitator and nobody has claimed it; ``proposed``: a volunteer claimed it and
+    awaits the organizers' confirmation; ``confirmed``: a claim is confirmed.
+    """
+    if not workshop.needs_facilitator:
+        return "none"
+    if not workshop.facilitators:
+        return "open"
+    statuses = {c.status for c in workshop.facilitator_claims}
+    if "confirmed" in statuses:
+        return "confirmed"
+    return "proposed" if "proposed" in statuses else "open"
+
+
+def awaiting_confirmation(event: Event) -> list[Workshop]:
+    """Workshops run by volunteers whose claims all still await confirmation."""
+    return [w for w in event.workshops if facilitator_state(w) == "proposed"]
+
+
 def confirmed_facilitators(workshop: Workshop) -> list[str]:
     """Pseudonyms of the workshop's confirmed facilitators: all the public sees of them."""
     if not workshop.facilitators:
