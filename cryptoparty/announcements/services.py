@@ -208,14 +208,19 @@ def _short_post(context: dict, limit: int, mastodon: bool) -> str:
 
     def post(title, where, teaser, program, tags):
         head = f"{title} — {when}" + (f", {where}" if where else "")
+        listed = ", ".join(program) + ("…" if len(program) < len(titles) else "")
         lines = [head, teaser,
-                 _("Workshops: %(titles)s", titles=", ".join(program)) if program else "",
+                 _("Workshops: %(titles)s", titles=listed) if program else "",
                  register, signed, fingerprint, tags]
         return "\n".join(line for line in lines if line)
 
     where = event.venue or event.address
-    candidates = [post(event.title, where, teaser, titles[:n], tags)
-                  for n in range(len(titles), 0, -1)]
+    # The program matters more than the teaser and the hashtags: every workshop is
+    # listed whenever the list fits at all, dropping the teaser, then the tags, first.
+    candidates = [candidate for n in range(len(titles), 0, -1) for candidate in (
+        post(event.title, where, teaser, titles[:n], tags),
+        post(event.title, where, "", titles[:n], tags),
+        post(event.title, where, "", titles[:n], ""))]
     candidates += [post(event.title, where, teaser, [], tags),
                    post(event.title, where, "", [], tags),
                    post(event.title, where, "", [], ""),
