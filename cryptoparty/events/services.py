@@ -8,7 +8,7 @@ they start, a session lies within its event, a workshop's capacity lies in
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -18,6 +18,7 @@ from cryptoparty.core.errors import (
     CapacityBelowTaken,
     DuplicateSlug,
     EndsBeforeStart,
+    EventArchived,
     EventNotFound,
     HasRegistrations,
     InvalidCapacity,
@@ -254,9 +255,22 @@ def _check_session_times(event: Event, starts_at, ends_at):
         raise SessionOutsideEvent()
 
 
+def next_session_times(event: Event) -> tuple[datetime, datetime]:
+    """Where a new session would go: after the last one (or at the start), an hour long.
+
+    Both times lie within the event.
+    """
+    starts_at = max((s.ends_at for s in event.sessions), default=event.starts_at)
+    if starts_at >= event.ends_at:
+        starts_at = event.starts_at
+    return starts_at, min(starts_at + timedelta(hours=1), event.ends_at)
+
+
 def add_session(event: Event, *, label: str, starts_at: datetime, ends_at: datetime,
                 now: datetime) -> EventSession:
-    """Add a time slot to an event."""
+    """Add a time slot to an event (not to an archived one)."""
+    if event.status == "archived":
+        raise EventArchived()
     _check_session_times(event, starts_at, ends_at)
     with atomic():
         session = EventSession(event=event, label=label, starts_at=starts_at, ends_at=ends_at)
@@ -316,6 +330,8 @@ def add_workshop(session: EventSession, *, now: datetime, slug: str | None = Non
     Unless ``needs_facilitator`` is given, a workshop, an install or a discussion
     looks for a volunteer facilitator; a talk or a meal does not.
     """
+    if session.event.status == "archived":
+        raise EventArchived()
     _check_capacity(fields["capacity"])
     if fields.get("needs_facilitator") is None:
         fields["needs_facilitator"] = fields.get("format", "workshop") in FACILITATED_FORMATS

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cryptoparty.core import clock
-from cryptoparty.core.errors import DomainError
+from cryptoparty.core.errors import DomainError, EventArchived
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.i18n import to_local_naive, to_utc
 from cryptoparty.events import services as event_service
@@ -147,6 +147,11 @@ def duplicate(slug):
 
 # Sessions -----------------------------------------------------------------
 
+def _archived(event):
+    flash(EventArchived().describe(), "error")
+    return redirect(url_for("manage.event", slug=event.slug))
+
+
 def _session_times(form, tz):
     return dict(label=form.label.data, starts_at=to_utc(form.starts_at.data, tz),
                 ends_at=to_utc(form.ends_at.data, tz))
@@ -154,9 +159,15 @@ def _session_times(form, tz):
 
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
 def new_session(slug):
-    """Add a time slot to an event."""
+    """Add a time slot to an event; the form starts where the program stands."""
     event = event_service.get_event_for(current_user, slug)
+    if event.status == "archived":
+        return _archived(event)
     form = SessionForm()
+    if request.method == "GET":
+        starts_at, ends_at = event_service.next_session_times(event)
+        form.starts_at.data = to_local_naive(starts_at, event.timezone)
+        form.ends_at.data = to_local_naive(ends_at, event.timezone)
     if form.validate_on_submit():
         try:
             event_service.add_session(event, now=clock.now(),
@@ -227,6 +238,8 @@ def _session_of(event, session_id):
 def new_workshop(slug):
     """Add a workshop to one of the event's sessions."""
     event = event_service.get_event_for(current_user, slug)
+    if event.status == "archived":
+        return _archived(event)
     if not event.sessions:
         flash(_("Add a session first: every workshop belongs to a time slot."), "info")
         return redirect(url_for("manage.new_session", slug=event.slug))
