@@ -134,6 +134,7 @@ MATRIX = {
     "POST tickets.cancel": (404, 400, 404, 400, 400),
     "POST tickets.change": (404, 409, 404, 409, 409),
     "POST tickets.check_in": (404, 403, 404, 409, 403),
+    "POST tickets.door_check_in": ("login", "login", "login", 400, 404),
     "POST tickets.lookup": (400, 400, 400, 400, 400),
     "POST tickets.reduce_party": (404, 400, 404, 400, 400),
     "POST tickets.register": (400, 400, 400, 400, 400),
