@@ -2,7 +2,9 @@
 
 One talk for 160 people, a free meal, nine workshops over two sessions
 (20:45 and 22:00), an install party two days later and a Café vie privée.
-Dates are relative to the day it is loaded, so the events are always upcoming.
+Dates are relative to the day it is loaded, so the events are always upcoming,
+except the previous edition: a smaller CryptoParty a year earlier (a talk for 70,
+four workshops), archived, whose figures and feedback ``figures.demo`` adds.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -103,7 +105,34 @@ CAFE_PROGRAM = [
     ]),
 ]
 
+PAST_PROGRAM = [
+    ("Conférence", "19:00", "20:00", [
+        ("conference", "talk", "Vie privée : ce que nos téléphones disent de nous",
+         "La conférence de la première édition.", "vie privée", "beginner", "Amphithéâtre",
+         70, False, "intro-talk"),
+    ]),
+    ("Ateliers", "20:15", "21:30", [
+        ("tor-browser", "workshop", "Naviguer avec Tor Browser", "", "tor,navigation",
+         "beginner", "Salle 1", 15, True, "tor-browser"),
+        ("signal", "workshop", "Signal, pas à pas", "", "signal,smartphone", "beginner",
+         "Salle 2", 15, True, "signal"),
+        ("keepassxc", "workshop", "Des mots de passe solides avec KeePassXC", "",
+         "mots de passe", "beginner", "Salle 3", 12, True, "password-manager-keepassxc"),
+        ("tails", "install", "Tails sur une clé USB", "", "tails,tor,usb", "intermediate",
+         "Salle 4", 8, True, "tails"),
+    ]),
+]
+
+#: The previous edition, a year before the CryptoParty: archived once loaded.
+PAST_EDITION = "cryptoparty-edition-precedente"
+
 EVENTS = [
+    dict(slug=PAST_EDITION, kind="cryptoparty", days=14 - 364, start="19:00", end="21:30",
+         title="CryptoParty à la bibliothèque de l'INSA (édition précédente)",
+         description=(
+             "La première CryptoParty de la bibliothèque : une conférence, puis quatre "
+             "ateliers animés par des bénévoles du hackerspace."),
+         venue="Bibliothèque de l'INSA Rennes", program=PAST_PROGRAM, status="archived"),
     dict(slug="cryptoparty", kind="cryptoparty", days=14, start="19:00", end="23:00",
          title="CryptoParty à la bibliothèque de l'INSA",
          description=(
@@ -160,7 +189,7 @@ def load_demo(today: date, now: datetime) -> dict:
             org, now=now, slug=spec["slug"], kind=spec["kind"], title=spec["title"],
             description=spec["description"], venue=spec["venue"], address=org.address,
             timezone=TZ, starts_at=_at(day, spec["start"]), ends_at=_at(day, spec["end"]),
-            registration_opens_at=now - timedelta(days=1),
+            registration_opens_at=min(now, _at(day, spec["start"])) - timedelta(days=1),
             registration_closes_at=_at(day, spec["start"]), max_party=4)
         for label, start, end, workshops in spec["program"]:
             session = event_service.add_session(event, label=label, starts_at=_at(day, start),
@@ -172,5 +201,7 @@ def load_demo(today: date, now: datetime) -> dict:
                     topics=topics, level=level, room=room, capacity=capacity,
                     needs_facilitator=needs, recipe_key=recipe)
         event_service.change_status(event, "publish", now=now)
+        if spec.get("status") == "archived":
+            event_service.change_status(event, "archive", now=now)
         created["events"].append(spec["slug"])
     return created
