@@ -1,4 +1,5 @@
-"""Calling an event off: a confirmation that says whom it touches, and a way back until it starts."""
+"""Calling an event off: a confirmation that says whom it touches, and a way back until it starts.
+"""
 
 from datetime import timedelta
 
