@@ -23,7 +23,7 @@ from cryptoparty.registration.models import EventFigures, Ticket
 PAST_FILL = {"conference": 70, "tor-browser": 15, "signal": 15, "keepassxc": 12, "tails": 8}
 PAST_FEEDBACK = [
     (None, 5, "La conférence, très claire.", "Plus de temps pour les questions.", ""),
-    ("tor-browser", 5, "Enfin compris ce que fait Tor.", "", "Merci aux bénévoles !"),
+    ("tor-browser", 5, "Enfin compris ce que fait Tor.", "", "Merci aux bénévoles !"),
     ("signal", 4, "Les numéros de sécurité.", "Un atelier pour iPhone.", ""),
     ("keepassxc", 4, "", "Une fiche à emporter.", "J'ai changé tous mes mots de passe."),
     ("tails", 3, "", "Plus de clés USB disponibles.", "Trop court pour tout installer."),
