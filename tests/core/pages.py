@@ -35,13 +35,14 @@ class Crawl:
 
 def build_demo(app):
     """The demo, its activity, a ticket and a volunteer; returns (ticket code, volunteer token)."""
+    from sqlalchemy import select
+
+    from cryptoparty.core.extensions import db
     from cryptoparty.events.demo import load_demo
     from cryptoparty.events.models import Event
     from cryptoparty.figures.demo import load_demo_activity
     from cryptoparty.registration import services as registration
     from cryptoparty.volunteers import services as volunteers
-    from cryptoparty.core.extensions import db
-    from sqlalchemy import select
 
     load_demo(today=NOW.date(), now=NOW)
     load_demo_activity(now=NOW)

@@ -1,6 +1,9 @@
 import collections
+
 from tests.core.pages import build_demo, crawl
 from tests.core.typography import faults
+
+
 def test_try(app):
     code, token = build_demo(app)
     c = crawl(app, "fr", code, token)

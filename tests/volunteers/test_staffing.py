@@ -63,5 +63,5 @@ def test_back_office_tag_follows_the_claims(organizer_client, make_event, now):
     assert organizer_client.post_form(f"/manage/claims/{claim.id}/confirm").status_code == 302
     html = organizer_client.get(url).get_data(as_text=True)
     assert _tag_of(html, "Tails") == "facilitator confirmed"
-    assert "cherche un animateur" not in organizer_client.get(
+    assert "cherche un·e animateur·ice" not in organizer_client.get(
         f"/manage/events/{event.slug}/").get_data(as_text=True).split("Tails")[1].split("</tr>")[0]
