@@ -95,8 +95,9 @@ class EventForm(FlaskForm):
 
 
 class DuplicateForm(FlaskForm):
+    # Its own id: the event's form on the same page has a starts_at field too.
     starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()])
+                                   validators=[InputRequired()], id="duplicate_starts_at")
 
 
 class SessionForm(FlaskForm):
