@@ -354,7 +354,7 @@ def qr_data_uri(data: str) -> str:
     WeasyPrint lays out a small bitmap far faster than an SVG path of
     hundreds of squares.
     """
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
                          box_size=1)
     code.add_data(data)
     code.make(fit=True)

@@ -273,7 +273,7 @@ def qr(code):
     """A QR code of the ticket's URL, to scan at the door with any phone camera."""
     _ticket, code = _load_ticket(code)
     image = qrcode.make(ticket_url(code, _external=True),
-                        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+                        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
