@@ -66,3 +66,15 @@ def test_a_cancelled_ticket_is_not_found_at_the_door(make_event, now):
         except reg.NoTicketAtTheDoor:
             continue
         raise AssertionError(typed)
+
+
+def test_check_in_counts_say_their_plurals_in_french(organizer_client, make_event, now):
+    event = make_event(organization=organizer_client.organization)
+    _code, ticket = _register(event, now=now)
+    url = f"/manage/events/{event.slug}/checkin"
+    organizer_client.post_form(url, {"ticket": ticket.check_tag})
+    page = organizer_client.get(url + "?lang=fr").get_data(as_text=True)
+    assert "2</span> personnes arrivées" in page
+    assert "sur 2 personnes, pour 1 billet<" in page
+    assert "0</span> personne venue sans billet" in page
+    assert 'data-label="Confirmés"' in page or 'data-label="Confirmé' in page

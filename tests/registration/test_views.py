@@ -253,7 +253,7 @@ def test_walk_in_counter(organizer_client, make_event):
     assert organizer_client.post_form(url, {"delta": "1000"}).status_code == 400
     page = organizer_client.get("/manage/events/cryptoparty/checkin?lang=en").get_data(
         as_text=True)
-    assert re.search(r'door-stat__num">5</span> walk-ins', page)
+    assert re.search(r'door-stat__num">5</span> people without a ticket', page)
 
 
 def test_door_list_shows_tags_never_codes(organizer_client, make_event, app):
