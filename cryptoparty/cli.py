@@ -57,6 +57,9 @@ def demo():
     from cryptoparty.announcements.cli import demo_key_and_announcement
     created["events"] = list(created["events"]) + demo_key_and_announcement(
         DEMO_ORG, "cryptoparty", now=clock.now())
+    from cryptoparty.figures.demo import load_demo_activity
+
+    created["events"] += load_demo_activity(now=clock.now())
     made = ", ".join(created["events"]) or "nothing new"
     click.echo(f"Demo data: {made}.")
     click.echo(f"Demo organizer: login '{DEMO_LOGIN}', password '{DEMO_PASSWORD}'.")

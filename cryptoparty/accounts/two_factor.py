@@ -60,7 +60,7 @@ def provisioning_uri(login: str, secret: str) -> str:
 
 def qr_svg(uri: str) -> bytes:
     """The QR code of a provisioning URI, as a standalone SVG (no style attribute)."""
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()

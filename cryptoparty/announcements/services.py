@@ -82,6 +82,13 @@ def announcements_of(event: Event) -> dict[str, Announcement]:
     return {a.channel: a for a in rows}
 
 
+def _tidy(text: str) -> str:
+    """Spaces tidied up (runs of ASCII white space become one space); the narrow no-break
+    spaces of French typography (U+202F) and no-break spaces stay where they are."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
+
+
+
 def get_announcement(event: Event, channel: str) -> Announcement:
     """The event's announcement for ``channel`` (``UnknownChannel`` if it has none)."""
     if channel not in CHANNELS:
@@ -149,13 +156,13 @@ def _wrap(text: str, indent: str = "") -> str:
     """Wrap each paragraph at 72 columns; blank lines between paragraphs kept."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
     return "\n\n".join(
-        textwrap.fill(" ".join(p.split()), WRAP, initial_indent=indent,
+        textwrap.fill(_tidy(p), WRAP, initial_indent=indent,
                       subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
         for p in paragraphs)
 
 
 def _first_sentence(text: str, limit: int) -> str:
-    flat = " ".join((text or "").split())
+    flat = _tidy(text or "")
     match = re.match(r"(.+?[.!?…])(\s|$)", flat)
     sentence = match.group(1) if match else flat
     return _shorten(sentence, limit)
@@ -208,14 +215,19 @@ def _short_post(context: dict, limit: int, mastodon: bool) -> str:
 
     def post(title, where, teaser, program, tags):
         head = f"{title} — {when}" + (f", {where}" if where else "")
+        listed = ", ".join(program) + ("…" if len(program) < len(titles) else "")
         lines = [head, teaser,
-                 _("Workshops: %(titles)s", titles=", ".join(program)) if program else "",
+                 _("Workshops: %(titles)s", titles=listed) if program else "",
                  register, signed, fingerprint, tags]
         return "\n".join(line for line in lines if line)
 
     where = event.venue or event.address
-    candidates = [post(event.title, where, teaser, titles[:n], tags)
-                  for n in range(len(titles), 0, -1)]
+    # The program matters more than the teaser and the hashtags: every workshop is
+    # listed whenever the list fits at all, dropping the teaser, then the tags, first.
+    candidates = [candidate for n in range(len(titles), 0, -1) for candidate in (
+        post(event.title, where, teaser, titles[:n], tags),
+        post(event.title, where, "", titles[:n], tags),
+        post(event.title, where, "", titles[:n], ""))]
     candidates += [post(event.title, where, teaser, [], tags),
                    post(event.title, where, "", [], tags),
                    post(event.title, where, "", [], ""),

@@ -86,6 +86,11 @@ class InvalidTransition(DomainError):
     message = _l("This change is not possible in the event’s current state.")
 
 
+class EventArchived(DomainError):
+    status = 409
+    message = _l("This event is archived: its program can no longer change.")
+
+
 class DuplicateSlug(DomainError):
     status = 409
     message = _l("The address “%(slug)s” is already taken.")

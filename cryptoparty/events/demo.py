@@ -2,7 +2,9 @@
 
 One talk for 160 people, a free meal, nine workshops over two sessions
 (20:45 and 22:00), an install party two days later and a Café vie privée.
-Dates are relative to the day it is loaded, so the events are always upcoming.
+Dates are relative to the day it is loaded, so the events are always upcoming,
+except the previous edition: a smaller CryptoParty a year earlier (a talk for 70,
+four workshops), archived, whose figures and feedback ``figures.demo`` adds.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -28,7 +30,7 @@ TZ = "Europe/Paris"
 #  capacity, needs_facilitator, recipe)])
 CRYPTOPARTY_PROGRAM = [
     ("Conférence", "19:00", "20:00", [
-        ("conference", "talk", "Pourquoi protéger sa vie privée en ligne ?",
+        ("conference", "talk", "Pourquoi protéger sa vie privée en ligne ?",
          "Ce que nos traces numériques racontent de nous, qui les collecte et ce que "
          "chacun peut faire dès ce soir. Une conférence pour tous, sans prérequis.",
          "vie privée,surveillance", "beginner", "Amphithéâtre", 160, False, "intro-talk"),
@@ -47,21 +49,21 @@ CRYPTOPARTY_PROGRAM = [
          "Créer sa paire de clés OpenPGP dans Thunderbird, échanger sa clé publique et "
          "envoyer un premier courriel chiffré et signé.", "openpgp,courriel", "intermediate",
          "Salle 2", 12, True, "email-openpgp-thunderbird"),
-        ("signal", "workshop", "Signal : des messages vraiment privés",
+        ("signal", "workshop", "Signal : des messages vraiment privés",
          "Installer Signal, vérifier les numéros de sécurité, régler les messages "
          "éphémères et le verrouillage.", "signal,smartphone", "beginner", "Salle 3", 20,
          False, "signal"),
-        ("keepassxc", "workshop", "Un gestionnaire de mots de passe : KeePassXC",
-         "Un mot de passe différent pour chaque site sans rien retenir : créer sa base "
+        ("keepassxc", "workshop", "Un gestionnaire de mots de passe : KeePassXC",
+         "Un mot de passe différent pour chaque site sans rien retenir : créer sa base "
          "KeePassXC et une phrase de passe solide.", "mots de passe", "beginner", "Salle 4",
          16, True, "password-manager-keepassxc"),
         ("tails", "install", "Tails sur une clé USB",
-         "Repartir avec une clé USB Tails : le système qui n'oublie rien de vous effacer. "
+         "Repartir avec une clé USB Tails : le système qui n'oublie rien de vous effacer. "
          "Apportez une clé de 8 Go au moins.", "tails,tor,usb", "intermediate", "Salle 5", 8,
          True, "tails"),
     ]),
     ("Ateliers — 2e session", "22:00", "23:00", [
-        ("orbot", "workshop", "Orbot : Tor sur Android",
+        ("orbot", "workshop", "Orbot : Tor sur Android",
          "Faire passer les applications de son téléphone Android par Tor avec Orbot.",
          "tor,android,smartphone", "intermediate", "Salle 1", 12, True,
          "orbot-smartphone-permissions"),
@@ -70,11 +72,11 @@ CRYPTOPARTY_PROGRAM = [
          "la bulle de filtres.", "recherche,navigation", "beginner", "Salle 2", 20, False,
          "search-engines-browser-self-defence"),
         ("autodefense-navigateur", "workshop", "L'autodéfense du navigateur",
-         "Bloqueurs de pistage, cookies tiers, empreinte du navigateur : reprendre la main "
+         "Bloqueurs de pistage, cookies tiers, empreinte du navigateur : reprendre la main "
          "sur Firefox.", "navigation,pistage", "beginner", "Salle 3", 16, False,
          "search-engines-browser-self-defence"),
         ("permissions-smartphone", "workshop", "Les permissions de son smartphone",
-         "Qui a accès à votre position, vos contacts, votre micro ? Faire le tri, "
+         "Qui a accès à votre position, vos contacts, votre micro ? Faire le tri, "
          "application par application.", "smartphone,android,ios", "beginner", "Salle 4", 16,
          True, "orbot-smartphone-permissions"),
     ]),
@@ -83,41 +85,68 @@ CRYPTOPARTY_PROGRAM = [
 INSTALL_PARTY_PROGRAM = [
     ("Après-midi d'installation", "14:00", "18:00", [
         ("installation", "install", "Installer un système libre",
-         "Venez avec votre ordinateur (et vos données sauvegardées) : des bénévoles vous "
+         "Venez avec votre ordinateur (et vos données sauvegardées) : des bénévoles vous "
          "aident à installer Debian ou Linux Mint, à côté de votre système ou à sa place.",
          "linux,installation", "beginner", "Salle informatique", 15, True,
          "install-party-free-os"),
         ("depannage", "workshop", "Premiers pas et dépannage",
-         "Après l'installation : mises à jour, logiciels, imprimante, et réponses à vos "
+         "Après l'installation : mises à jour, logiciels, imprimante, et réponses à vos "
          "questions.", "linux", "beginner", "Salle informatique", 15, False, None),
     ]),
 ]
 
 CAFE_PROGRAM = [
     ("Café vie privée", "18:30", "20:30", [
-        ("rien-a-cacher", "discussion", "« Je n'ai rien à cacher »",
-         "Une discussion ouverte autour d'un café, avec une animatrice et des post-it : "
-         "qu'avons-nous à protéger, et de qui ? Aucun prérequis technique.",
+        ("rien-a-cacher", "discussion", "« Je n'ai rien à cacher »",
+         "Une discussion ouverte autour d'un café, avec une animatrice et des post-it : "
+         "qu'avons-nous à protéger, et de qui ? Aucun prérequis technique.",
          "vie privée,discussion", "beginner", "Salle de lecture", 25, True, "nothing-to-hide"),
-        ("modele-de-menace", "workshop", "Qui dois-je protéger de qui ?",
+        ("modele-de-menace", "workshop", "Qui dois-je protéger de qui ?",
          "Construire son modèle de menace en quatre questions, pour choisir les bons outils "
          "plutôt que tous les outils.", "modèle de menace", "beginner", "Salle de lecture", 25,
          False, "threat-modelling"),
     ]),
 ]
 
+PAST_PROGRAM = [
+    ("Conférence", "19:00", "20:00", [
+        ("conference", "talk", "Vie privée : ce que nos téléphones disent de nous",
+         "La conférence de la première édition.", "vie privée", "beginner", "Amphithéâtre",
+         70, False, "intro-talk"),
+    ]),
+    ("Ateliers", "20:15", "21:30", [
+        ("tor-browser", "workshop", "Naviguer avec Tor Browser", "", "tor,navigation",
+         "beginner", "Salle 1", 15, True, "tor-browser"),
+        ("signal", "workshop", "Signal, pas à pas", "", "signal,smartphone", "beginner",
+         "Salle 2", 15, True, "signal"),
+        ("keepassxc", "workshop", "Des mots de passe solides avec KeePassXC", "",
+         "mots de passe", "beginner", "Salle 3", 12, True, "password-manager-keepassxc"),
+        ("tails", "install", "Tails sur une clé USB", "", "tails,tor,usb", "intermediate",
+         "Salle 4", 8, True, "tails"),
+    ]),
+]
+
+#: The previous edition, a year before the CryptoParty: archived once loaded.
+PAST_EDITION = "cryptoparty-edition-precedente"
+
 EVENTS = [
+    dict(slug=PAST_EDITION, kind="cryptoparty", days=14 - 364, start="19:00", end="21:30",
+         title="CryptoParty à la bibliothèque de l'INSA (édition précédente)",
+         description=(
+             "La première CryptoParty de la bibliothèque : une conférence, puis quatre "
+             "ateliers animés par des bénévoles du hackerspace."),
+         venue="Bibliothèque de l'INSA Rennes", program=PAST_PROGRAM, status="archived"),
     dict(slug="cryptoparty", kind="cryptoparty", days=14, start="19:00", end="23:00",
          title="CryptoParty à la bibliothèque de l'INSA",
          description=(
              "Une soirée pour apprendre à protéger sa vie privée en ligne. Une conférence "
              "pour commencer, un repas offert, puis des ateliers en petits groupes animés "
-             "par des bénévoles : Tor, le chiffrement des courriels, Signal, les mots de "
-             "passe, Tails, votre smartphone.\n\nL'inscription est anonyme : on ne vous "
+             "par des bénévoles : Tor, le chiffrement des courriels, Signal, les mots de "
+             "passe, Tails, votre smartphone.\n\nL'inscription est anonyme : on ne vous "
              "demande ni nom, ni adresse électronique. Gardez simplement votre code."),
          venue="Bibliothèque de l'INSA Rennes", program=CRYPTOPARTY_PROGRAM),
     dict(slug="install-party", kind="install_party", days=16, start="14:00", end="18:00",
-         title="Install party : passez au logiciel libre",
+         title="Install party : passez au logiciel libre",
          description=(
              "Deux jours après la CryptoParty, un après-midi pour installer un système libre "
              "sur votre ordinateur, accompagné par des bénévoles. Sauvegardez vos données "
@@ -167,7 +196,7 @@ def load_demo(today: date, now: datetime) -> dict:
             org, now=now, slug=spec["slug"], kind=spec["kind"], title=spec["title"],
             description=spec["description"], venue=spec["venue"], address=org.address,
             timezone=TZ, starts_at=_at(day, spec["start"]), ends_at=_at(day, spec["end"]),
-            registration_opens_at=now - timedelta(days=1),
+            registration_opens_at=min(now, _at(day, spec["start"])) - timedelta(days=1),
             registration_closes_at=_at(day, spec["start"]), max_party=4)
         for label, start, end, workshops in spec["program"]:
             session = event_service.add_session(event, label=label, starts_at=_at(day, start),
@@ -179,5 +208,7 @@ def load_demo(today: date, now: datetime) -> dict:
                     topics=topics, level=level, room=room, capacity=capacity,
                     needs_facilitator=needs, recipe_key=recipe)
         event_service.change_status(event, "publish", now=now)
+        if spec.get("status") == "archived":
+            event_service.change_status(event, "archive", now=now)
         created["events"].append(spec["slug"])
     return created

@@ -93,8 +93,9 @@ class EventForm(FlaskForm):
 
 
 class DuplicateForm(FlaskForm):
+    # Its own id: the event's form on the same page has a starts_at field too.
     starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()])
+                                   validators=[InputRequired()], id="duplicate_starts_at")
 
 
 class SessionForm(FlaskForm):
@@ -123,5 +124,9 @@ class WorkshopForm(FlaskForm):
             NumberRange(min=1, max=MAX_WORKSHOP_CAPACITY,
                         message=_l("The capacity must be between %(min)s and %(max)s."))])
     materials = TextAreaField(_l("Materials"), validators=[Length(max=2000)])
-    needs_facilitator = BooleanField(_l("Still needs a facilitator"))
+    needs_facilitator = BooleanField(
+        _l("Run by a volunteer facilitator"), default=True,
+        description=_l("It appears in the call for facilitators until a volunteer's claim is "
+                       "confirmed. Untick it for a talk, a meal or a workshop you run "
+                       "yourselves."))
     allow_cofacilitators = BooleanField(_l("Several volunteers may facilitate it together"))

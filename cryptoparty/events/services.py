@@ -8,7 +8,7 @@ they start, a session lies within its event, a workshop's capacity lies in
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from blinker import Namespace
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from cryptoparty.core.errors import (
     CapacityBelowTaken,
     DuplicateSlug,
     EndsBeforeStart,
+    EventArchived,
     EventNotFound,
     HasRegistrations,
     InvalidCapacity,
@@ -36,6 +37,8 @@ from cryptoparty.registration import services as registration
 from cryptoparty.registration.models import TicketChoice
 
 MAX_WORKSHOP_CAPACITY = 10_000
+#: Formats run by a facilitator: unless told otherwise, they look for one.
+FACILITATED_FORMATS = ("workshop", "install", "discussion")
 EVENT_FIELDS = ("kind", "title", "description", "venue", "address", "timezone", "starts_at",
                 "ends_at", "registration_opens_at", "registration_closes_at",
                 "retention_days", "max_party", "volunteer_withdraw_hours")
@@ -192,13 +195,38 @@ _TRANSITIONS = {
     "cancel": ({EventStatus.DRAFT, EventStatus.PUBLISHED}, EventStatus.CANCELLED),
     "archive": ({EventStatus.PUBLISHED, EventStatus.CANCELLED}, EventStatus.ARCHIVED),
     "unpublish": ({EventStatus.PUBLISHED}, EventStatus.DRAFT),
+    "reopen": ({EventStatus.CANCELLED}, EventStatus.PUBLISHED),
 }
 
 
+def can_reopen(event: Event, now: datetime) -> bool:
+    """A cancelled event can be reopened (published again) until it starts."""
+    return event.status == "cancelled" and now < event.starts_at
+
+
+def cancellation_impact(event: Event) -> dict:
+    """What calling off the event touches: active tickets, the people they hold, facilitators.
+
+    ``facilitators`` counts the workshops' active claims (proposed or confirmed).
+    """
+    from cryptoparty.registration.models import Ticket
+
+    row = db.session.execute(
+        select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.party), 0))
+        .where(Ticket.event_id == event.id, Ticket.status == "active")).one()
+    return {"tickets": row[0], "people": int(row[1]),
+            "facilitators": sum(w.facilitators for w in event.workshops)}
+
+
 def change_status(event: Event, action: str, *, now: datetime) -> Event:
-    """Publish, cancel, archive or unpublish an event, if its current status allows it."""
+    """Publish, cancel, archive, unpublish or reopen an event, if its current status allows it.
+
+    Reopening a cancelled event publishes it again, and only until it starts.
+    """
     allowed, target = _TRANSITIONS[action]
     if event.status not in allowed:
+        raise InvalidTransition()
+    if action == "reopen" and not can_reopen(event, now):
         raise InvalidTransition()
     with atomic():
         previous_status = event.status
@@ -258,9 +286,22 @@ def _check_session_times(event: Event, starts_at, ends_at):
         raise SessionOutsideEvent()
 
 
+def next_session_times(event: Event) -> tuple[datetime, datetime]:
+    """Where a new session would go: after the last one (or at the start), an hour long.
+
+    Both times lie within the event.
+    """
+    starts_at = max((s.ends_at for s in event.sessions), default=event.starts_at)
+    if starts_at >= event.ends_at:
+        starts_at = event.starts_at
+    return starts_at, min(starts_at + timedelta(hours=1), event.ends_at)
+
+
 def add_session(event: Event, *, label: str, starts_at: datetime, ends_at: datetime,
                 now: datetime) -> EventSession:
-    """Add a time slot to an event."""
+    """Add a time slot to an event (not to an archived one)."""
+    if event.status == "archived":
+        raise EventArchived()
     _check_session_times(event, starts_at, ends_at)
     with atomic():
         session = EventSession(event=event, label=label, starts_at=starts_at, ends_at=ends_at)
@@ -315,8 +356,16 @@ def _workshop_slug_taken(event_id: int):
 
 def add_workshop(session: EventSession, *, now: datetime, slug: str | None = None,
                  **fields) -> Workshop:
-    """Add a workshop (or talk, discussion, install, meal) to a session."""
+    """Add a workshop (or talk, discussion, install, meal) to a session.
+
+    Unless ``needs_facilitator`` is given, a workshop, an install or a discussion
+    looks for a volunteer facilitator; a talk or a meal does not.
+    """
+    if session.event.status == "archived":
+        raise EventArchived()
     _check_capacity(fields["capacity"])
+    if fields.get("needs_facilitator") is None:
+        fields["needs_facilitator"] = fields.get("format", "workshop") in FACILITATED_FORMATS
     with atomic():
         event = session.event
         taken = _workshop_slug_taken(event.id)

@@ -9,7 +9,7 @@ from cryptoparty.accounts import audit, roles
 from cryptoparty.accounts.models import AuditAction, Role
 from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
-from cryptoparty.core.errors import DomainError
+from cryptoparty.core.errors import DomainError, EventArchived
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.i18n import to_local_naive, to_utc
 from cryptoparty.events import pages
@@ -112,28 +112,45 @@ def event(slug):
             return redirect(url_for("manage.event", slug=event.slug))
     return render_template("manage/event.html", event=event, form=form, action=ActionForm(),
                            duplicate=DuplicateForm(),
+                           can_reopen=event_service.can_reopen(event, clock.now()),
                            **pages.context(pages.MANAGE_EVENT, event, clock.now())), \
         400 if form.errors else 200
 
 
-@bp.post("/events/<slug>/<any(publish, cancel, archive, unpublish):action>")
+@bp.post("/events/<slug>/<any(publish, cancel, archive, unpublish, reopen):action>")
 def change_status(slug, action):
-    """Publish, cancel, archive or unpublish an event."""
+    """Publish, cancel, archive, unpublish or reopen an event."""
     event = event_service.get_event_for(current_user, slug)
     if not ActionForm().validate_on_submit():
         abort(400)
     now = clock.now()
-    event_service.change_status(event, action, now=now)
-    if action in ("publish", "cancel"):
+    try:
+        event_service.change_status(event, action, now=now)
+    except DomainError as error:
+        flash(error.describe(), "error")
+        return redirect(url_for("manage.event", slug=event.slug))
+    if action in ("publish", "cancel", "reopen"):
         audit.record(current_user, event.organization,
-                     AuditAction.PUBLISHED if action == "publish" else AuditAction.CANCELLED,
+                     AuditAction.CANCELLED if action == "cancel" else AuditAction.PUBLISHED,
                      event.slug, now)
     messages = {"publish": _("The event is published."),
-                "cancel": _("The event is cancelled. Its page says so."),
+                "cancel": _("The event is called off. Its page says so; you can reopen it "
+                            "until it starts."),
                 "archive": _("The event is archived."),
-                "unpublish": _("The event is back to draft.")}
+                "unpublish": _("The event is back to draft."),
+                "reopen": _("The event is reopened and published again.")}
     flash(messages[action], "success")
     return redirect(url_for("manage.event", slug=event.slug))
+
+
+@bp.get("/events/<slug>/call-off")
+def confirm_cancel(slug):
+    """Ask before calling an event off: say whom it touches and that it can be undone."""
+    event = event_service.get_event_for(current_user, slug)
+    if event.status not in ("draft", "published"):
+        return redirect(url_for("manage.event", slug=event.slug))
+    return render_template("manage/cancel_event.html", event=event, action=ActionForm(),
+                           impact=event_service.cancellation_impact(event))
 
 
 @bp.post("/events/<slug>/duplicate")
@@ -152,6 +169,11 @@ def duplicate(slug):
 
 # Sessions -----------------------------------------------------------------
 
+def _archived(event):
+    flash(EventArchived().describe(), "error")
+    return redirect(url_for("manage.event", slug=event.slug))
+
+
 def _session_times(form, tz):
     return dict(label=form.label.data, starts_at=to_utc(form.starts_at.data, tz),
                 ends_at=to_utc(form.ends_at.data, tz))
@@ -159,9 +181,15 @@ def _session_times(form, tz):
 
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
 def new_session(slug):
-    """Add a time slot to an event."""
+    """Add a time slot to an event; the form starts where the program stands."""
     event = event_service.get_event_for(current_user, slug)
+    if event.status == "archived":
+        return _archived(event)
     form = SessionForm()
+    if request.method == "GET":
+        starts_at, ends_at = event_service.next_session_times(event)
+        form.starts_at.data = to_local_naive(starts_at, event.timezone)
+        form.ends_at.data = to_local_naive(ends_at, event.timezone)
     if form.validate_on_submit():
         try:
             event_service.add_session(event, now=clock.now(),
@@ -232,6 +260,8 @@ def _session_of(event, session_id):
 def new_workshop(slug):
     """Add a workshop to one of the event's sessions."""
     event = event_service.get_event_for(current_user, slug)
+    if event.status == "archived":
+        return _archived(event)
     if not event.sessions:
         flash(_("Add a session first: every workshop belongs to a time slot."), "info")
         return redirect(url_for("manage.new_session", slug=event.slug))

@@ -117,13 +117,28 @@ def ratings_chart(report: EventReport) -> str:
     return _render(chart)
 
 
+def history_labels(rows: list[HistoryRow], date_format) -> list[str]:
+    """One distinct label per event: the month, the day when two share a month, then the title.
+
+    ``date_format(row, day)`` gives the short month (``day`` false) or the day's date.
+    """
+    labels = [date_format(row, False) for row in rows]
+    if len(set(labels)) < len(labels):
+        labels = [date_format(row, True) if labels.count(label) > 1 else label
+                  for row, label in zip(rows, labels, strict=True)]
+    if len(set(labels)) < len(labels):
+        labels = [f"{label} · {row.title[:24]}" if labels.count(label) > 1 else label
+                  for row, label in zip(rows, labels, strict=True)]
+    return labels
+
+
 def history_chart(rows: list[HistoryRow], date_format) -> str:
     """Registered people and attendance of the organization's events over time (SVG)."""
     highest = max([row.registered for row in rows] + [row.attendance for row in rows])
     chart = _chart(pygal.Bar, height=300, show_legend=True, legend_at_bottom=True,
                    legend_at_bottom_columns=2, value_formatter=_integer, print_zeroes=True,
                    y_labels=_integer_ticks(highest))
-    chart.x_labels = [date_format(row) for row in rows]
+    chart.x_labels = history_labels(rows, date_format)
     chart.add(_("Registered"), [row.registered for row in rows])
     chart.add(_("Attendance"), [row.attendance for row in rows])
     return _render(chart)
@@ -148,7 +163,7 @@ def render_report_pdf(report: EventReport, history: list[HistoryRow], *, generat
                       date_format) -> bytes:
     """The report as PDF bytes (needs an app context for templates and translations).
 
-    ``date_format(row)`` turns a history row into the short date label of its bar.
+    ``date_format(row, day)`` turns a history row into the short date label of its bar.
     """
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration

@@ -48,8 +48,8 @@ def percent(value) -> str:
     return format_percent(value)
 
 
-def _history_label(row) -> str:
-    return format_date(row.starts_at, "MMM y")
+def _history_label(row, day: bool = False) -> str:
+    return format_date(row.starts_at, "d MMM y" if day else "MMM y")
 
 
 def _report(slug):

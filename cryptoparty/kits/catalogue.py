@@ -143,6 +143,13 @@ class Recipe:
         return getattr(self, language if language in LANGUAGES else DEFAULT_LANGUAGE)
 
 
+def _tidy(text: str) -> str:
+    """Spaces tidied up (runs of ASCII white space become one space); the narrow no-break
+    spaces of French typography (U+202F) and no-break spaces stay where they are."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
+
+
+
 def _language(locale: object) -> str:
     if locale is None:
         return DEFAULT_LANGUAGE
@@ -192,7 +199,7 @@ def _line(value: Any, field: str, max_chars: int = MAX_LINE_CHARS) -> str:
         raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     if "\n" in value.strip():
         raise InvalidRecipe(field, "must fit on one line")
-    text = " ".join(value.split())
+    text = _tidy(value)
     if not text:
         raise InvalidRecipe(field, "must not be empty")
     if len(text) > max_chars:
@@ -204,7 +211,7 @@ def _paragraph(value: Any, field: str, max_chars: int) -> str:
     """A non-empty string; line breaks are folded into spaces."""
     if not isinstance(value, str):
         raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
-    text = " ".join(value.split())
+    text = _tidy(value)
     if not text:
         raise InvalidRecipe(field, "must not be empty")
     if len(text) > max_chars:
@@ -219,7 +226,7 @@ def _handout(value: Any, field: str) -> str:
         raise InvalidRecipe(field, f"must be a string, not {_kind(value)}")
     paragraphs = []
     for block in _BLANK_LINE.split(value.replace("\r\n", "\n")):
-        lines = [" ".join(line.split()) for line in block.split("\n")]
+        lines = [_tidy(line) for line in block.split("\n")]
         paragraph = "\n".join(line for line in lines if line)
         if paragraph:
             paragraphs.append(paragraph)

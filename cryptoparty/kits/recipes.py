@@ -147,6 +147,44 @@ def delete_recipe(record: OrganizationRecipe) -> None:
         db.session.delete(record)
 
 
+#: The catalogue's topic tags as a reader sees them (a slug missing here is shown with
+#: its hyphens turned into spaces).
+TOPIC_LABELS = {
+    "2fa": ("two-factor authentication", "double authentification"),
+    "accounts": ("accounts", "comptes"), "anonymity": ("anonymity", "anonymat"),
+    "backups": ("backups", "sauvegardes"), "browser": ("browser", "navigateur"),
+    "censorship": ("censorship", "censure"), "cookies": ("cookies", "cookies"),
+    "discussion": ("discussion", "discussion"),
+    "disk-encryption": ("disk encryption", "chiffrement du disque"),
+    "email": ("email", "courriel"), "encryption": ("encryption", "chiffrement"),
+    "free-software": ("free software", "logiciel libre"),
+    "install-party": ("install party", "install party"), "keepassxc": ("KeePassXC", "KeePassXC"),
+    "linux": ("Linux", "Linux"), "location": ("location", "localisation"),
+    "messaging": ("messaging", "messagerie"), "metadata": ("metadata", "métadonnées"),
+    "nothing-to-hide": ("nothing to hide", "rien à cacher"),
+    "openpgp": ("OpenPGP", "OpenPGP"), "operating-system": ("operating system", "système"),
+    "orbot": ("Orbot", "Orbot"), "password-manager": ("password manager",
+                                                      "gestionnaire de mots de passe"),
+    "passwords": ("passwords", "mots de passe"), "permissions": ("permissions", "permissions"),
+    "phishing": ("phishing", "hameçonnage"), "privacy": ("privacy", "vie privée"),
+    "risk": ("risk", "risques"), "search-engines": ("search engines", "moteurs de recherche"),
+    "security-plan": ("security plan", "plan de sécurité"), "signal": ("Signal", "Signal"),
+    "smartphone": ("smartphone", "smartphone"), "surveillance": ("surveillance", "surveillance"),
+    "tails": ("Tails", "Tails"), "threat-model": ("threat model", "modèle de menace"),
+    "thunderbird": ("Thunderbird", "Thunderbird"), "tor": ("Tor", "Tor"),
+    "tracking": ("tracking", "pistage"), "ublock-origin": ("uBlock Origin", "uBlock Origin"),
+    "usb-key": ("USB stick", "clé USB"), "veracrypt": ("VeraCrypt", "VeraCrypt"),
+}
+
+
+def topic_label(slug: str, locale: str) -> str:
+    """A catalogue topic in the reader's language (French or English)."""
+    labels = TOPIC_LABELS.get(slug)
+    if labels is None:
+        return slug.replace("-", " ")
+    return labels[1] if (locale or "fr").startswith("fr") else labels[0]
+
+
 def workshop_fields(recipe: catalogue.Recipe, locale: str) -> dict:
     """Workshop form values taken from a recipe, in the given language."""
     text = recipe.text(locale)
@@ -154,7 +192,7 @@ def workshop_fields(recipe: catalogue.Recipe, locale: str) -> dict:
         "format": recipe.format,
         "title": text.title,
         "summary": text.summary,
-        "topics": ", ".join(recipe.topics),
+        "topics": ", ".join(topic_label(t, locale) for t in recipe.topics),
         "level": recipe.level,
         "materials": "\n".join(f"- {item}" for item in text.materials),
         "recipe_key": recipe.key,

@@ -1,8 +1,8 @@
 """The data inventory: every stored field, why it is there, on what legal basis, for how long.
 
 One declaration, rendered three ways: the public ``/privacy`` page (French or
-English), the record of processing activities (« registre des activités de
-traitement », art. 30 GDPR) that an organization's data protection officer
+English), the record of processing activities (« registre des activités de
+traitement », art. 30 GDPR) that an organization's data protection officer
 files, printable from the back office, and a test that fails when a column of
 the database is missing here or when this file names a column that does not
 exist (``tests/privacy/test_inventory.py``).
@@ -64,7 +64,7 @@ RETENTION_EVENT = T(
     "Conservé tant que l'organisation garde l'événement (ses archives).")
 RETENTION_ACCOUNT = T(
     "As long as the account exists; deleted with it.",
-    "Tant que le compte existe ; supprimé avec lui.")
+    "Tant que le compte existe ; supprimé avec lui.")
 
 ACTIVITIES = {
     "registration": Activity(
@@ -80,7 +80,7 @@ ACTIVITIES = {
                       "collected: a ticket is only tied to whoever holds its code.",
                       "Art. 6(1)(e) du RGPD, mission d'intérêt public (bibliothèque publique), "
                       "ou art. 6(1)(f), intérêt légitime (association) à organiser la soirée. "
-                      "Aucun nom, contact, adresse IP ni agent utilisateur n'est collecté : "
+                      "Aucun nom, contact, adresse IP ni agent utilisateur n'est collecté : "
                       "un billet n'est lié qu'à qui détient son code."),
         subjects=T("Attendees (the public).", "Participants (le public)."),
         recipients=T("The organizers of the event's organization.",
@@ -116,8 +116,8 @@ ACTIVITIES = {
                      "aussi, jusqu'à leur purge)."),
         retention=T("Contact and key: deleted by the daily purge with the tickets. Pseudonym, "
                     "skills and workshops: kept with the event's archive.",
-                    "Contact et clé : supprimés par la purge quotidienne avec les billets. "
-                    "Pseudonyme, compétences et ateliers : conservés avec les archives de "
+                    "Contact et clé : supprimés par la purge quotidienne avec les billets. "
+                    "Pseudonyme, compétences et ateliers : conservés avec les archives de "
                     "l'événement.")),
     "accounts": Activity(
         key="accounts",
@@ -137,18 +137,18 @@ ACTIVITIES = {
         key="feedback",
         name=T("Anonymous feedback", "Retours anonymes"),
         purpose=T("Improve the next evenings; show the library's board that it worked.",
-                  "Améliorer les prochaines soirées ; montrer aux instances de la "
+                  "Améliorer les prochaines soirées ; montrer aux instances de la "
                   "bibliothèque que cela a fonctionné."),
         legal_basis=T("Art. 6(1)(f) GDPR, legitimate interest; the feedback is anonymous and "
                       "never linked to a ticket (a comment could name someone: organizers "
                       "can hide it).",
-                      "Art. 6(1)(f) du RGPD, intérêt légitime ; les retours sont anonymes et "
-                      "jamais liés à un billet (un commentaire pourrait nommer quelqu'un : les "
+                      "Art. 6(1)(f) du RGPD, intérêt légitime ; les retours sont anonymes et "
+                      "jamais liés à un billet (un commentaire pourrait nommer quelqu'un : les "
                       "organisateurs peuvent le masquer)."),
         subjects=T("Attendees who choose to give feedback.",
                    "Les participants qui choisissent de donner leur avis."),
         recipients=T("The organizers; quoted comments appear in reports.",
-                     "Les organisateurs ; les commentaires cités figurent dans les bilans."),
+                     "Les organisateurs ; les commentaires cités figurent dans les bilans."),
         retention=RETENTION_EVENT),
     "events": Activity(
         key="events",
@@ -160,7 +160,7 @@ ACTIVITIES = {
         legal_basis=T("Not personal data: public information about events and organizations, "
                       "and anonymous totals. Published under art. 6(1)(e) or (f) GDPR where a "
                       "text names a person.",
-                      "Pas de données personnelles : informations publiques sur les événements "
+                      "Pas de données personnelles : informations publiques sur les événements "
                       "et organisations, et totaux anonymes. Publiées sur la base de l'art. "
                       "6(1)(e) ou (f) du RGPD lorsqu'un texte nomme une personne."),
         subjects=T("None (organizations and events).", "Aucune (organisations et événements)."),
@@ -420,20 +420,20 @@ _TABLES = {
         "event_id": ("The event.", "L'événement."),
         "code_hash": ("Keyed hash of the ticket code (never the code itself); the check-in tag "
                       "is derived from it.",
-                      "Empreinte à clé du code du billet (jamais le code lui-même) ; "
+                      "Empreinte à clé du code du billet (jamais le code lui-même) ; "
                       "l'étiquette d'accueil en est dérivée."),
         "party": ("Number of people on the ticket.", "Nombre de personnes sur le billet."),
         "status": ("Active or cancelled.", "Actif ou annulé."),
         "created_on": ("Day of registration (no finer: an hour could help link it to a "
                        "person).",
-                       "Jour de l'inscription (pas plus précis : une heure pourrait aider à le "
+                       "Jour de l'inscription (pas plus précis : une heure pourrait aider à le "
                        "relier à une personne)."),
         "checked_in": ("Whether the party was welcomed at the door.",
                        "Si le groupe a été accueilli à l'entrée."),
     }),
     "ticket_choices": ("registration", {
         "id": ("Internal number; orders the waiting list.",
-               "Numéro interne ; ordonne la liste d'attente."),
+               "Numéro interne ; ordonne la liste d'attente."),
         "ticket_id": ("The ticket.", "Le billet."),
         "session_id": ("The time slot.", "Le créneau."),
         "workshop_id": ("The chosen workshop.", "L'atelier choisi."),
@@ -555,17 +555,17 @@ _TABLES = {
 UNSTORED = [
     T("Rate limiting: a keyed hash of the client address, rotated daily, held in memory (or "
       "Redis with a time-to-live) for at most a day; never written to disk or to a log.",
-      "Limitation du débit : une empreinte à clé de l'adresse du client, renouvelée chaque "
-      "jour, gardée en mémoire (ou dans Redis avec une durée de vie) au plus un jour ; jamais "
+      "Limitation du débit : une empreinte à clé de l'adresse du client, renouvelée chaque "
+      "jour, gardée en mémoire (ou dans Redis avec une durée de vie) au plus un jour ; jamais "
       "écrite sur disque ni dans un journal."),
     T("Server logs: method, path (ticket codes and private links masked), status, size and "
       "duration; no address, no user agent, no referrer.",
-      "Journaux du serveur : méthode, chemin (codes de billet et liens privés masqués), "
-      "statut, taille et durée ; ni adresse, ni agent utilisateur, ni page de provenance."),
+      "Journaux du serveur : méthode, chemin (codes de billet et liens privés masqués), "
+      "statut, taille et durée ; ni adresse, ni agent utilisateur, ni page de provenance."),
     T("Session cookie: only for organizers and for pages with a form (its anti-forgery "
       "token); it ends when the browser closes, and after 8 hours in any case.",
-      "Cookie de session : seulement pour les organisateurs et les pages comportant un "
-      "formulaire (son jeton anti-falsification) ; il expire à la fermeture du navigateur, et "
+      "Cookie de session : seulement pour les organisateurs et les pages comportant un "
+      "formulaire (son jeton anti-falsification) ; il expire à la fermeture du navigateur, et "
       "après 8 heures dans tous les cas."),
     T("Fediverse: the public keys of the servers that write to an inbox are cached in memory "
       "for an hour to check their signatures; never written to disk or to a log.",

@@ -72,5 +72,12 @@ class TicketLookupForm(FlaskForm):
                                   "spellcheck": "false"})
 
 
+class DoorCheckInForm(FlaskForm):
+    ticket = StringField(_l("Ticket code or check-in tag"),
+                         validators=[DataRequired(), Length(max=64)],
+                         render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                    "spellcheck": "false"})
+
+
 class WalkInForm(FlaskForm):
     delta = IntegerField(validators=[InputRequired()])

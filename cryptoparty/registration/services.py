@@ -36,6 +36,7 @@ Contract
   until it ends.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -81,6 +82,16 @@ class EventOver(RegistrationClosed):
 
 class ChangesClosed(RegistrationClosed):
     message = _l("The event has started: tickets can no longer be changed.")
+
+
+class NoTicketAtTheDoor(NotFound):
+    message = _l("No active ticket of this event has this code or check-in tag. Check what "
+                 "you typed: a tag has 5 characters, a code 16.")
+
+
+class SeveralTicketsWithTag(DomainError):
+    status = 409
+    message = _l("Several tickets carry this tag: type the ticket's code, or scan its QR code.")
 
 
 class TicketNotFound(NotFound):
@@ -490,6 +501,32 @@ def check_in(ticket: Ticket, *, checked_in: bool = True) -> Ticket:
                            .values(checked_in=checked_in)
                            .execution_options(synchronize_session=False))
     return db.session.get(Ticket, ticket_id, populate_existing=True)
+
+
+def find_at_the_door(event: Event, typed: str) -> Ticket:
+    """The event's active ticket whose code or check-in tag was typed at the door.
+
+    A code is recognised first; otherwise the text is compared (any case, spaces
+    and dashes ignored) with the tags of the event's active tickets.
+    ``NoTicketAtTheDoor`` when none matches, ``SeveralTicketsWithTag`` when two do.
+    """
+    code = codes.normalize(typed or "")
+    if code is not None:
+        ticket = db.session.scalar(select(Ticket).filter_by(code_hash=codes.hash_code(code)))
+        if ticket is None or ticket.event_id != event.id or ticket.status != "active":
+            raise NoTicketAtTheDoor()
+        return ticket
+    tag = re.sub(r"[\s-]+", "", typed or "").upper()
+    if not tag:
+        raise NoTicketAtTheDoor()
+    tickets = db.session.scalars(select(Ticket).where(Ticket.event_id == event.id,
+                                                      Ticket.status == "active")).all()
+    found = [t for t in tickets if t.check_tag.upper() == tag]
+    if not found:
+        raise NoTicketAtTheDoor()
+    if len(found) > 1:
+        raise SeveralTicketsWithTag()
+    return found[0]
 
 
 def walk_ins(event: Event) -> int:

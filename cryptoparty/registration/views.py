@@ -43,6 +43,7 @@ from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
 from cryptoparty.registration.forms import (
     CancelTicketForm,
+    DoorCheckInForm,
     PartyForm,
     RegistrationForm,
     TicketChoicesForm,
@@ -281,7 +282,7 @@ def qr(code):
     """A QR code of the ticket's URL, to scan at the door with any phone camera."""
     _ticket, code = _load_ticket(code)
     image = qrcode.make(ticket_url(code, _external=True),
-                        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+                        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
@@ -323,14 +324,41 @@ def calendar(code):
 
 # The door -------------------------------------------------------------------
 
+def _checkin_page(event, door_form=None, status=200):
+    return render_template("tickets/checkin.html", event=event,
+                           counts=registration.event_counts(event), walk_in_form=WalkInForm(),
+                           door_form=door_form or DoorCheckInForm(formdata=None)), status
+
+
 @bp.get("/manage/events/<slug>/checkin")
 @permission_required(Permission.CHECK_IN)
 def checkin_page(slug):
     """Counts per session and per workshop, the walk-in counter and the door tools."""
+    return _checkin_page(event_service.get_event_for(current_user, slug, Permission.CHECK_IN,
+                                                     now=clock.now()))
+
+
+@bp.post("/manage/events/<slug>/checkin")
+@permission_required(Permission.CHECK_IN)
+def door_check_in(slug):
+    """Check a ticket in by its code or its door-list tag, and stay on the check-in page."""
     event = event_service.get_event_for(current_user, slug, Permission.CHECK_IN, now=clock.now())
-    return render_template("tickets/checkin.html", event=event,
-                           counts=registration.event_counts(event), walk_in_form=WalkInForm(),
-                           lookup_form=TicketLookupForm())
+    form = DoorCheckInForm()
+    if not form.validate_on_submit():
+        return _checkin_page(event, form, 400)
+    try:
+        ticket = registration.find_at_the_door(event, form.ticket.data)
+    except DomainError as error:
+        form.ticket.errors = [error.describe()]
+        return _checkin_page(event, form, error.status)
+    if ticket.checked_in:
+        flash(_("Tag %(tag)s was already checked in.", tag=ticket.check_tag), "info")
+    else:
+        ticket = registration.check_in(ticket)
+        flash(ngettext("Checked in: %(num)d person, tag %(tag)s.",
+                       "Checked in: %(num)d people, tag %(tag)s.", ticket.party,
+                       tag=ticket.check_tag), "success")
+    return redirect(url_for("tickets.checkin_page", slug=event.slug), code=303)
 
 
 @bp.post("/manage/events/<slug>/walk-ins")

@@ -234,6 +234,28 @@ def open_workshops(event: Event) -> list[Workshop]:
             if w.needs_facilitator and w.facilitators < facilitator_limit(w)]
 
 
+def facilitator_state(workshop: Workshop) -> str:
+    """Where the workshop stands with its facilitators, computed from the claims.
+
+    ``none``: the organizers run it (not open to volunteers); ``open``: it needs a
+    facilitator and nobody has claimed it; ``proposed``: a volunteer claimed it and
+    awaits the organizers' confirmation; ``confirmed``: a claim is confirmed.
+    """
+    if not workshop.needs_facilitator:
+        return "none"
+    if not workshop.facilitators:
+        return "open"
+    statuses = {c.status for c in workshop.facilitator_claims}
+    if "confirmed" in statuses:
+        return "confirmed"
+    return "proposed" if "proposed" in statuses else "open"
+
+
+def awaiting_confirmation(event: Event) -> list[Workshop]:
+    """Workshops run by volunteers whose claims all still await confirmation."""
+    return [w for w in event.workshops if facilitator_state(w) == "proposed"]
+
+
 def confirmed_facilitators(workshop: Workshop) -> list[str]:
     """Pseudonyms of the workshop's confirmed facilitators: all the public sees of them."""
     if not workshop.facilitators:
@@ -698,34 +720,42 @@ def accept_proposal(proposal: Proposal, session: EventSession, *, capacity: int,
 
 # Contact ------------------------------------------------------------------
 
-CONTACT_INSTRUCTIONS = """\
+CONTACT_INSTRUCTIONS = {
+    "en": """\
 Contact of the volunteer "{pseudonym}" ({event}), encrypted to the OpenPGP key
 {fingerprint}.
 To read it, on the computer that holds that key's secret part:
 
     gpg --decrypt contact.asc
 
-Contact du bénévole « {pseudonym} » ({event}), chiffré pour la clé OpenPGP
-{fingerprint}.
-Pour le lire, sur l'ordinateur qui détient la partie secrète de cette clé :
+""",
+    "fr": """\
+Contact de la personne bénévole «\u202f{pseudonym}\u202f» ({event}), chiffré pour la
+clé OpenPGP {fingerprint}.
+Pour le lire, sur l’ordinateur qui détient la partie secrète de cette clé\u202f:
 
     gpg --decrypt contact.asc
 
-"""
+""",
+}
 
 
 def contact_file(volunteer: Volunteer) -> str:
     """The volunteer's encrypted contact as an ``.asc`` file, with bilingual instructions.
 
+    The instructions come in the organization's language first, then the other one.
     gpg ignores the text before the armor, so the file decrypts as it is.
     """
     if not volunteer.contact_ciphertext:
         raise NoContact()
-    pseudonym = volunteer.pseudonym.replace("\n", " ")
-    header = CONTACT_INSTRUCTIONS.format(
-        pseudonym=pseudonym, event=volunteer.event.title.replace("\n", " "),
+    values = dict(
+        pseudonym=volunteer.pseudonym.replace("\n", " "),
+        event=volunteer.event.title.replace("\n", " "),
         fingerprint=openpgp.fingerprint_groups(volunteer.contact_fingerprint or "")
         if volunteer.contact_fingerprint else "?")
+    first = (volunteer.event.organization.default_locale or "fr")[:2]
+    order = sorted(CONTACT_INSTRUCTIONS, key=lambda lang: lang != first)
+    header = "".join(CONTACT_INSTRUCTIONS[lang].format(**values) for lang in order)
     return header + volunteer.contact_ciphertext
 
 

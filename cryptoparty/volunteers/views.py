@@ -123,7 +123,14 @@ def call(slug):
     return render_template("volunteers/call.html", event=event, form=form,
                            contact_ok=contact_ok, open_now=open_now,
                            workshops=service.open_workshops(event),
+                           awaiting=service.awaiting_confirmation(event),
                            skills=service.SKILLS), status
+
+
+@bp.app_template_global("facilitator_state")
+def facilitator_state(workshop):
+    """none, open, proposed or confirmed: the back office's tag beside a workshop."""
+    return service.facilitator_state(workshop)
 
 
 # The private page ----------------------------------------------------------

@@ -194,3 +194,24 @@ def test_concurrent_signing_yields_only_complete_valid_signatures(signed_event, 
         checked = verify_with_only(public, armored.encode())
         assert checked.returncode == 0, checked.stderr
         assert keyring.verify_clearsigned(armored, fpr).text == texts[i]
+
+
+def test_short_posts_list_every_workshop_when_they_fit(make_event, keyring, now):
+    event = make_event(
+        description="Une soirée pour apprendre à protéger sa vie privée en ligne, avec des "
+                    "bénévoles de hackerspaces et d'associations, sans rien dire de soi. " * 2,
+        venue="Médiathèque des Champs Libres, salle de conférences",
+        program=[("S1", [dict(title="Tor Browser pour naviguer", capacity=20),
+                         dict(title="Tails, le système amnésique", capacity=8)]),
+                 ("S2", [dict(title="Signal au quotidien", capacity=20)])])
+    keys.generate_key(event.organization, keyring, name=ORG_NAME, email=ORG_EMAIL, now=now)
+    drafts = service.draft(event, public_url=URL, now=now)
+    body = drafts["mastodon"].body
+    assert len(body.rstrip("\n")) <= CHANNEL_LIMITS["mastodon"]
+    assert "Tor Browser pour naviguer, Tails, le système amnésique, Signal au quotidien\n" \
+        in body, body
+    # 280 characters hold only part of the program: the list says it goes on.
+    body = drafts["microblog"].body
+    assert len(body.rstrip("\n")) <= CHANNEL_LIMITS["microblog"]
+    assert "Ateliers\u202f: Tor Browser pour naviguer…\n" in body or \
+        "Ateliers : Tor Browser pour naviguer…\n" in body, body

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from cryptoparty.accounts.models import Organization
 from cryptoparty.core.extensions import db
-from cryptoparty.events.demo import load_demo
+from cryptoparty.events.demo import PAST_EDITION, load_demo
 from cryptoparty.events.models import Event, Workshop
 
 
@@ -29,9 +29,31 @@ def test_demo_has_the_shape_of_the_insa_evening(app, now):
     tails = next(w for w in event.workshops if w.slug == "tails")
     assert tails.capacity == 8
     slugs = set(db.session.scalars(select(Event.slug)))
-    assert slugs == {"cryptoparty", "install-party", "cafe-vie-privee"}
-    assert all(e.status == "published" for e in db.session.scalars(select(Event)))
-    assert all(e.starts_at.date() > date(2026, 3, 1) for e in db.session.scalars(select(Event)))
+    assert slugs == {"cryptoparty", "install-party", "cafe-vie-privee", PAST_EDITION}
+    upcoming = [e for e in db.session.scalars(select(Event)) if e.slug != PAST_EDITION]
+    assert all(e.status == "published" for e in upcoming)
+    assert all(e.starts_at.date() > date(2026, 3, 1) for e in upcoming)
+
+
+def test_demo_shows_the_previous_edition_and_the_comparison(app, now):
+    from cryptoparty.figures import services as figures
+    from cryptoparty.figures.demo import load_demo_activity
+
+    load_demo(today=date(2026, 3, 1), now=now)
+    assert load_demo_activity(now=now)
+    past = db.session.scalar(select(Event).filter_by(slug=PAST_EDITION))
+    assert past.status == "archived" and past.ends_at < now
+    talk = [w for w in past.workshops if w.format == "talk"]
+    assert len(talk) == 1 and talk[0].capacity == 70
+    assert len([w for w in past.workshops if w.format != "talk"]) == 4
+    report = figures.event_figures(past, now)
+    assert report.registered == 70 and report.attendance == 60
+    assert report.feedback.rated >= 3
+    event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))
+    history = figures.organization_history(event, now)
+    assert [(row.slug, row.registered) for row in history] == [(PAST_EDITION, 70),
+                                                               ("cryptoparty", 160)]
+    assert load_demo_activity(now=now) == []  # idempotent
 
 
 def test_demo_is_idempotent(app, now):

@@ -406,3 +406,14 @@ def test_a_shipped_recipe_round_trips_through_validation():
         before = copy.deepcopy(data)
         validate_recipe(data)
         assert data == before  # validation never mutates its input
+
+
+def test_catalogue_topics_reach_workshops_in_the_readers_language_never_as_slugs():
+    from cryptoparty.kits import catalogue, recipes
+
+    for recipe in catalogue.load_recipes().values():
+        for slug in recipe.topics:
+            assert slug in recipes.TOPIC_LABELS, slug
+    assert recipes.topic_label("usb-key", "fr") == "clé USB"
+    assert recipes.topic_label("usb-key", "en") == "USB stick"
+    assert recipes.topic_label("some-new-topic", "fr") == "some new topic"

@@ -253,7 +253,7 @@ def test_walk_in_counter(organizer_client, make_event):
     assert organizer_client.post_form(url, {"delta": "1000"}).status_code == 400
     page = organizer_client.get("/manage/events/cryptoparty/checkin?lang=en").get_data(
         as_text=True)
-    assert re.search(r'door-stat__num">5</span> walk-ins', page)
+    assert re.search(r'door-stat__num">5</span> people without a ticket', page)
 
 
 def test_door_list_shows_tags_never_codes(organizer_client, make_event, app):
@@ -369,3 +369,15 @@ class TestRateLimits:
         response = client.post_form("/events/cryptoparty/register", form_for(event, ["signal"]))
         assert response.status_code == 429
         assert counts()[0] == 3
+
+
+def test_unconfirmed_cancel_sums_the_error_up_at_the_top_with_a_link(client, make_event):
+    event = make_event()
+    code = register(client, event, ("tails",))
+    response = client.post_form(f"/tickets/{code}/cancel?lang=en", {})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page.index('class="error-summary"')
+    assert page.index("<h1") < summary < page.index("ticket__card") < page.index('id="cancel-head"')
+    assert 'href="#confirm"' in page[summary:page.index("</div>", summary)]
+    assert reg.get_ticket_by_code(code).status == "active"

@@ -35,7 +35,8 @@ def volunteer_program():
                        dict(title="Tails", slug="tails", capacity=8, format="install",
                             needs_facilitator=True)]),
         ("Session 2", [dict(title="Signal", slug="signal", capacity=20, needs_facilitator=True),
-                       dict(title="KeePassXC", slug="keepassxc", capacity=12)]),
+                       dict(title="KeePassXC", slug="keepassxc", capacity=12,
+                            needs_facilitator=False)]),
     ]
 
 

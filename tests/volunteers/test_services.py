@@ -392,6 +392,12 @@ def test_contact_file_has_instructions_in_both_languages(app, volunteer_event, n
     assert "gpg --decrypt contact.asc" in text
     assert "To read it" in text and "Pour le lire" in text
     assert text.endswith(volunteer.contact_ciphertext)
+    # A French organization reads French first; an English one, English first.
+    assert text.index("Pour le lire") < text.index("To read it")
+    assert "«\u202fZoé\u202f»" in text or "«\u202f" in text
+    volunteer_event.organization.default_locale = "en"
+    text = service.contact_file(volunteer)
+    assert text.index("To read it") < text.index("Pour le lire")
     bare, _ = sign_up(app, volunteer_event, now, pseudonym="Max")
     with pytest.raises(service.NoContact):
         service.contact_file(bare)
