@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -91,7 +92,8 @@ class SettingsForm(FlaskForm):
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     website = StringField(_l("Website"), validators=[Optional(), Length(max=300)])
     default_locale = SelectField(_l("Default language"),
-                                 choices=[("fr", "Français"), ("en", "English")])
+                                 choices=[SelectChoice("fr", "Français"),
+                                          SelectChoice("en", "English")])
     default_retention_days = IntegerField(
         _l("Default retention of tickets and contacts (days after an event)"),
         validators=[InputRequired(), NumberRange(min=0, max=366)])

@@ -1,9 +1,10 @@
-"""Log lines that never carry a ticket code or a volunteer's private token.
+"""Log lines that never carry a ticket code, a volunteer's private token or a staff link.
 
 A ticket code or a volunteer token in a URL is a bearer secret: whoever reads
 the access log could use it. The rule is the route's, not the code's shape:
 in a path that leads (once percent-decoded and with repeated slashes merged, as
-the router reads it) to ``/tickets/`` or ``/volunteers/``, everything after that
+the router reads it) to ``/tickets/``, ``/volunteers/`` or ``/join/`` (a staff
+invitation or reset), everything after that
 prefix is masked up to the query (``?``), the fragment (``#``) or the end,
 except a trailing segment that names one of those routes' pages (``/qr.svg``,
 ``/claims``...), which stays readable. A code typed with spaces, tabs, encoded
@@ -26,7 +27,7 @@ from urllib.parse import unquote
 MASK = "…"
 # The routes whose next segment is a bearer secret (``<code>``, ``<token>`` in the
 # URL map; tests/privacy/test_log_masking.py checks that the map agrees).
-CAPABILITY_PREFIXES = ("tickets", "volunteers")
+CAPABILITY_PREFIXES = ("tickets", "volunteers", "join")
 # The pages under a capability URL, kept readable after the mask.
 _ROUTE_SUFFIX = re.compile(
     r"/(?:cancel|change|checkin|party|qr\.svg|ticket\.ics|claims(?:/\d+/withdraw)?"

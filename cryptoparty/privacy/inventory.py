@@ -96,7 +96,7 @@ ACTIVITIES = {
         legal_basis=T("Art. 6(1)(b) GDPR, steps taken at the volunteer's request; art. 6(1)(a), "
                       "consent, for the optional contact (encrypted to the organization's "
                       "contacts key, whose secret part is not on the server).",
-                      "Art. 6(1)(b) du RGPD, mesures prises à la demande du ou de la bénévole ; "
+                      "Art. 6(1)(b) du RGPD, mesures prises à la demande du ou de la bénévole ; "
                       "art. 6(1)(a), consentement, pour le contact facultatif (chiffré pour la "
                       "clé des contacts de l'organisation, dont la partie secrète n'est pas sur "
                       "le serveur)."),
@@ -107,10 +107,10 @@ ACTIVITIES = {
                      "not by the server, its administrators or anyone who copies its disk "
                      "(contacts left before the contacts key existed were encrypted to the "
                      "signing key, which the server also holds, until they are purged).",
-                     "Les organisateurs de l'organisation ; le pseudonyme est public dans le "
+                     "Les organisateurs de l'organisation ; le pseudonyme est public dans le "
                      "programme. Le contact ne peut être lu que par les organisateurs qui "
                      "détiennent la partie secrète de la clé des contacts de l'organisation, sur "
-                     "leurs propres ordinateurs : ni par le serveur, ni par ses administrateurs, "
+                     "leurs propres ordinateurs : ni par le serveur, ni par ses administrateurs, "
                      "ni par qui copierait son disque (les contacts laissés avant la clé des "
                      "contacts étaient chiffrés pour la clé de signature, que le serveur détient "
                      "aussi, jusqu'à leur purge)."),
@@ -181,7 +181,7 @@ ACTIVITIES = {
                       "has no shared one) and a keyed hash of their account address, which "
                       "cannot be reversed without the server's secret.",
                       "Art. 6(1)(f) du RGPD, intérêt légitime à annoncer des événements publics "
-                      "à qui les a demandés. Aucune liste d'abonnés n'est tenue : pour chaque "
+                      "à qui les a demandés. Aucune liste d'abonnés n'est tenue : pour chaque "
                       "abonnement, seulement la boîte de réception du serveur de l'abonné (ou "
                       "la sienne quand le serveur n'en a pas de partagée) et une empreinte à "
                       "clé de l'adresse de son compte, irréversible sans le secret du serveur."),
@@ -189,12 +189,12 @@ ACTIVITIES = {
                    "Les comptes du fédivers qui suivent une organisation."),
         recipients=T("Nobody: the followers collection shows a count only. Deliveries go to "
                      "the followers' servers.",
-                     "Personne : la collection des abonnés n'affiche qu'un nombre. Les envois "
+                     "Personne : la collection des abonnés n'affiche qu'un nombre. Les envois "
                      "vont aux serveurs des abonnés."),
         retention=T("Until the follower unfollows, or their server answers that it is gone "
                     "(410); deliveries are deleted once sent, or after 3 days of retries.",
                     "Jusqu'au désabonnement, ou jusqu'à ce que son serveur réponde qu'il "
-                    "n'existe plus (410) ; les envois sont supprimés une fois remis, ou après "
+                    "n'existe plus (410) ; les envois sont supprimés une fois remis, ou après "
                     "3 jours de tentatives.")),
 }
 
@@ -215,8 +215,8 @@ _TABLES = {
             "Fingerprint of its contacts key: volunteers' contacts are encrypted to it; the "
             "server holds only its public part, so only the people who hold its secret key "
             "can read a contact.",
-            "Empreinte de sa clé des contacts : les contacts des bénévoles sont chiffrés pour "
-            "elle ; le serveur n'en détient que la partie publique, seules les personnes qui "
+            "Empreinte de sa clé des contacts : les contacts des bénévoles sont chiffrés pour "
+            "elle ; le serveur n'en détient que la partie publique, seules les personnes qui "
             "détiennent sa clé secrète peuvent donc lire un contact."),
         "default_retention_days": ("Default retention of its events' tickets and contacts, "
                                    "in days.",
@@ -270,7 +270,7 @@ _TABLES = {
         "organization_id": ("An organization they belong to.",
                             "Une organisation dont il ou elle est membre."),
         "role": ("Their role there: owner, organizer, door or board.",
-                 "Son rôle : propriétaire, organisateur, accueil ou bureau."),
+                 "Son rôle : propriétaire, organisateur, accueil ou bureau."),
         "can_read_contacts": ("Whether an organizer may read volunteers' contacts.",
                               "Si un organisateur peut lire les contacts des bénévoles."),
     }),
@@ -284,7 +284,7 @@ _TABLES = {
         "can_read_contacts": ("Whether the new organizer may read volunteers' contacts.",
                               "Si le nouvel organisateur peut lire les contacts des bénévoles."),
         "organizer_id": ("For a new password: the account.",
-                         "Pour un nouveau mot de passe : le compte."),
+                         "Pour un nouveau mot de passe : le compte."),
         "created_at": ("When the link was made.", "Date de création du lien."),
         "expires_at": ("When it stops working (7 days later).",
                        "Date à laquelle il cesse de fonctionner (7 jours après)."),
@@ -302,8 +302,8 @@ _TABLES = {
                    "retrait, réinitialisation)."),
         "object_label": ("On what: an event's address, a staff login, a key fingerprint; never "
                          "an attendee's or a volunteer's data.",
-                         "Sur quoi : l'adresse d'un événement, un identifiant d'équipe, une "
-                         "empreinte de clé ; jamais de donnée d'un participant ou d'un "
+                         "Sur quoi : l'adresse d'un événement, un identifiant d'équipe, une "
+                         "empreinte de clé ; jamais de donnée d'un participant ou d'un "
                          "bénévole."),
         "at": ("When, to the minute.", "Quand, à la minute près."),
     }),
@@ -521,7 +521,7 @@ _TABLES = {
         "follower_hash": ("Keyed hash (HMAC-SHA256) of the follower's account address, to "
                           "process an unfollow; the address itself is not stored.",
                           "Empreinte à clé (HMAC-SHA256) de l'adresse du compte de l'abonné, "
-                          "pour traiter un désabonnement ; l'adresse elle-même n'est pas "
+                          "pour traiter un désabonnement ; l'adresse elle-même n'est pas "
                           "conservée."),
         "inbox_url": ("Inbox of the follower's server (shared inbox), or the follower's own "
                       "inbox when the server has none.",
@@ -535,7 +535,7 @@ _TABLES = {
         "inbox_url": ("Inbox it is delivered to.", "Boîte de réception destinataire."),
         "activity": ("The activity to send; an answer to a follow names the follower's "
                      "account until it is delivered.",
-                     "L'activité à envoyer ; une réponse à un abonnement nomme le compte de "
+                     "L'activité à envoyer ; une réponse à un abonnement nomme le compte de "
                      "l'abonné jusqu'à sa remise."),
         "activity_type": ("Kind of activity (Create, Update, Accept...).",
                           "Type d'activité (Create, Update, Accept...)."),
@@ -569,8 +569,8 @@ UNSTORED = [
       "après 8 heures dans tous les cas."),
     T("Fediverse: the public keys of the servers that write to an inbox are cached in memory "
       "for an hour to check their signatures; never written to disk or to a log.",
-      "Fédivers : les clés publiques des serveurs qui écrivent à une boîte de réception sont "
-      "gardées en mémoire une heure pour vérifier leurs signatures ; jamais écrites sur "
+      "Fédivers : les clés publiques des serveurs qui écrivent à une boîte de réception sont "
+      "gardées en mémoire une heure pour vérifier leurs signatures ; jamais écrites sur "
       "disque ni dans un journal."),
 ]
 
