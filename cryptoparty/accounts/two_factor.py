@@ -11,8 +11,6 @@ import io
 import secrets
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
 
 from cryptoparty.core.database import atomic
@@ -48,6 +46,8 @@ def provisioning_uri(login: str, secret: str) -> str:
 
 def qr_svg(uri: str) -> bytes:
     """The QR code of a provisioning URI, as a standalone SVG (no style attribute)."""
+    import qrcode.image.svg  # imported on first use: most workers never draw one
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
