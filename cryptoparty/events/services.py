@@ -349,3 +349,26 @@ def directory_cities(now: datetime) -> list[str]:
              .where(Event.status == "published", Event.ends_at >= now, Organization.city != "")
              .distinct())
     return sorted(db.session.scalars(query), key=str.casefold)
+
+
+def public_page_state(slug: str) -> list:
+    """What the public page's cache keys on, in one query (``events/page_cache.py``).
+
+    One row per workshop (one row with empty workshop columns for an event without
+    any): the event's id, status, version, times and organization's language, and
+    each workshop's live ``seats_taken`` and ``facilitators``. Empty for an unknown slug.
+    """
+    events, workshops = Event.__table__, Workshop.__table__
+    organizations = Organization.__table__
+    query = (
+        select(events.c.id, events.c.status, events.c.version, events.c.starts_at,
+               events.c.ends_at, events.c.registration_opens_at,
+               events.c.registration_closes_at, organizations.c.default_locale,
+               workshops.c.id.label("workshop_id"), workshops.c.seats_taken,
+               workshops.c.facilitators)
+        .select_from(events.join(organizations, organizations.c.id == events.c.organization_id)
+                     .outerjoin(workshops, workshops.c.event_id == events.c.id))
+        .where(events.c.slug == slug)
+        .order_by(workshops.c.id)
+    )
+    return list(db.session.execute(query))

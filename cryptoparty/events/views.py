@@ -3,6 +3,7 @@
 from flask import Blueprint, g, render_template, request
 
 from cryptoparty.core import clock
+from cryptoparty.events import page_cache
 from cryptoparty.events import services as event_service
 
 bp = Blueprint("public", __name__)
@@ -26,7 +27,11 @@ def index():
 
 @bp.get("/events/<slug>/")
 def event(slug):
-    """An event's program, grouped by session."""
+    """An event's program, grouped by session (anonymous visits: from the page cache)."""
+    return page_cache.serve_event_page(slug, clock.now(), lambda: _event_page(slug))
+
+
+def _event_page(slug):
     event = event_service.get_public_event(slug)
     g.organization_locale = event.organization.default_locale
     if event.status == "archived":

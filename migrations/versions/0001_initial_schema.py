@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:33:15.392232
+Create Date: 2026-12-03 14:10:54.603195
 
 """
 from alembic import op
@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('volunteer_withdraw_hours', sa.Integer(), server_default='48', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
     sa.CheckConstraint('max_party >= 1', name=op.f('ck_events_max_party_positive')),
     sa.CheckConstraint('retention_days >= 0', name=op.f('ck_events_retention_positive')),
