@@ -288,6 +288,7 @@ def kit_render(app) -> dict:
         pages = None
         # Fonts and WeasyPrint's own start-up, paid once before either timed render.
         HTML(string="<p>warm-up</p>").write_pdf()
+        kits.render_pdf(job, "<p>warm-up</p>")  # the app's font configuration: made on first use
         began = time.perf_counter()
         HTML(string=html, base_url=str(kits.STATIC_DIR) + "/").write_pdf()
         bare_seconds = time.perf_counter() - began
