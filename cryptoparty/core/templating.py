@@ -59,10 +59,22 @@ LABELS = {
 }
 
 
+_translated_labels: dict[tuple[str, str], str] = {}
+
+
 def format_label(value: str) -> str:
-    """Human label of a coded value (event kind, workshop format, level, status)."""
+    """Human label of a coded value (event kind, workshop format, level, status).
+
+    Translated once per process and language, then read from a dictionary.
+    """
     label = LABELS.get(value)
-    return str(label) if label is not None else value
+    if label is None:
+        return value
+    key = (str(get_locale()), value)
+    text = _translated_labels.get(key)
+    if text is None:
+        text = _translated_labels[key] = str(label)
+    return text
 
 
 def _switch_language_url(lang: str) -> str:

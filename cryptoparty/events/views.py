@@ -32,7 +32,7 @@ def event(slug):
 
 
 def _event_page(slug):
-    event = event_service.get_public_event(slug)
+    event = event_service.get_public_event(slug, program=True)
     g.organization_locale = event.organization.default_locale
     if event.status == "archived":
         # Its tickets are gone (or going): only the aggregated figures remain.
