@@ -57,11 +57,21 @@ _PENDING = "cryptoparty_page_versions"
 
 # Versions ------------------------------------------------------------------------
 
-def _collect(session, _flush_context) -> None:
-    """After each flush: remember which events the flushed objects belong to."""
+def _collect_changed(session, _flush_context, _instances) -> None:
+    """Before a flush: changed and deleted objects (their rows can still be read)."""
+    _collect(session, itertools.chain(session.dirty, session.deleted))
+
+
+def _collect_new(session, _flush_context) -> None:
+    """After a flush: new objects (their foreign keys are filled in by then)."""
+    _collect(session, session.new)
+
+
+def _collect(session, objects) -> None:
+    """Remember which events these objects belong to."""
     pending = session.info.setdefault(_PENDING, (set(), set(), set()))
     events, workshops, organizations = pending
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+    for obj in objects:
         table = getattr(obj, "__tablename__", None)
         if table is None or table in PAGE_NEUTRAL_TABLES:
             continue
@@ -114,8 +124,9 @@ _installed = threading.Lock()
 def install(app) -> None:
     """Bump versions in every session of the process (once) and make the app's cache."""
     with _installed:
-        if not sa_event.contains(Session, "after_flush", _collect):
-            sa_event.listen(Session, "after_flush", _collect)
+        if not sa_event.contains(Session, "after_flush", _collect_new):
+            sa_event.listen(Session, "before_flush", _collect_changed)
+            sa_event.listen(Session, "after_flush", _collect_new)
             sa_event.listen(Session, "before_commit", _bump)
             sa_event.listen(Session, "after_rollback", _forget)
     app.config.setdefault("PAGE_CACHE", True)

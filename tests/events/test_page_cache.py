@@ -106,3 +106,16 @@ def test_other_query_strings_and_archived_events_are_not_cached(app, client, mak
     app.config["PAGE_CACHE"] = False
     _page(client)
     assert _entries(app) == 0
+
+
+def test_deleting_a_workshop_loaded_in_an_earlier_transaction_shows_at_once(client, make_event,
+                                                                           now):
+    from cryptoparty.events import services as events
+
+    event = make_event()
+    assert "KeePassXC" in _page(client).get_data(as_text=True)
+    db.session.commit()  # every attribute expired, as in a view that read before writing
+    workshop = next(w for w in event.workshops if w.title == "KeePassXC")
+    db.session.commit()
+    events.delete_workshop(workshop, now=now)
+    assert "KeePassXC" not in _page(client).get_data(as_text=True)
