@@ -53,3 +53,15 @@ logger_class = "cryptoparty.core.log_masking.GunicornLogger"
 # gunicorn 25+ opens a control socket in $HOME shared by every server on the
 # machine; the platform does not use it.
 control_socket_disable = True
+
+# A worker that rendered a PDF (kits, poster, report, record of processing) holds
+# WeasyPrint and its fonts: about 200 MiB instead of 80 MiB. It finishes the
+# requests it holds and exits; the arbiter starts a fresh worker in its place
+# (issue 19: worker memory). The PDFs themselves are cached on disk, so a second
+# download does not render (nor recycle) again.
+def post_request(worker, _req, _environ, _resp):
+    import sys
+
+    if "weasyprint" in sys.modules and worker.alive:
+        worker.log.info("worker %s rendered a PDF: recycled to give its memory back", worker.pid)
+        worker.alive = False

@@ -261,6 +261,24 @@ def http_get(url: str) -> str:
         return response.read().decode()
 
 
+def settle_after_pdf(server: Server, pids_before: list[int], deadline: float = 30.0) -> dict:
+    """Wait for gunicorn.conf.py to replace the worker that rendered the kit, then warm up.
+
+    A worker that rendered a PDF is recycled after its request (it holds WeasyPrint);
+    its replacement imports the app, and is measured once it served pages like the others.
+    """
+    began = time.monotonic()
+    while time.monotonic() - began < deadline:
+        pids = server.worker_pids()
+        if set(pids) != set(pids_before) and len(pids) >= server.expected_workers():
+            break
+        time.sleep(0.5)
+    for _ in range(200):
+        http_get(server.url + EVENT_PAGE)
+    return {"recycled_workers": len(set(pids_before) - set(server.worker_pids())),
+            "settle_seconds": round(time.monotonic() - began, 1)}
+
+
 def memory(app_server: Server, base_server: Server | None) -> dict:
     app_rss = app_server.worker_rss_kib()
     result = {"app_workers_kib": app_rss, "app_worker_max_mib": round(max(app_rss) / 1024, 1)}
@@ -288,6 +306,7 @@ def kit_render(app) -> dict:
         pages = None
         # Fonts and WeasyPrint's own start-up, paid once before either timed render.
         HTML(string="<p>warm-up</p>").write_pdf()
+        kits.render_pdf(job, "<p>warm-up</p>")  # the app's font configuration: made on first use
         began = time.perf_counter()
         HTML(string=html, base_url=str(kits.STATIC_DIR) + "/").write_pdf()
         bare_seconds = time.perf_counter() - began
@@ -460,7 +479,9 @@ def bench_backend(name: str, database_url: str, workdir: Path, opts, full: bool)
                     results["event_page_weight"] = page_weight.measure(
                         app_server.url + EVENT_PAGE + "?lang=fr")
                 with measured(results, "kit_download"):
+                    pids_before = app_server.worker_pids()
                     results["kit_download"] = kit_download(app_server)
+                    results["kit_download"].update(settle_after_pdf(app_server, pids_before))
             if not opts.quick:
                 with measured(results, "growth"):
                     results["growth"] = growth(app, app_server, small, large, opts)

@@ -76,6 +76,8 @@ def create_app(test_config=None):
     import_models()
     configure_password_hashing(app.config.get("ARGON2_PARAMETERS"))
     templating.init_app(app)
+    from cryptoparty.events import page_cache
+    page_cache.install(app)
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
     errors.init_app(app)

@@ -17,7 +17,8 @@ from cryptoparty.core.extensions import db
 MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
 # Verified against when the login is unknown, so both cases take the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# Computed on the first login, not at import (an Argon2 hash takes a while).
+_DUMMY_HASH: str | None = None
 
 
 def configure_password_hashing(parameters: dict | None) -> None:
@@ -27,7 +28,14 @@ def configure_password_hashing(parameters: dict | None) -> None:
     """
     global _hasher, _DUMMY_HASH
     _hasher = PasswordHasher(**parameters) if parameters else PasswordHasher()
-    _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+    _DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+    return _DUMMY_HASH
 
 
 def hash_password(password: str) -> str:
@@ -84,9 +92,10 @@ def verify_password(organizer: Organizer, password: str | None) -> None:
 
 def authenticate(login: str, password: str) -> Organizer:
     """The organizer with this login and password, or ``InvalidCredentials``."""
+    dummy = _dummy_hash()  # made by the first login, known or not, so both take the same time
     organizer = db.session.scalar(db.select(Organizer).filter_by(login=login))
     try:
-        _hasher.verify(organizer.password_hash if organizer else _DUMMY_HASH, password)
+        _hasher.verify(organizer.password_hash if organizer else dummy, password)
     except (VerificationError, InvalidHashError):
         raise InvalidCredentials() from None
     if organizer is None:

@@ -18,8 +18,6 @@ import secrets
 from datetime import timezone
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, update
 
@@ -60,6 +58,8 @@ def provisioning_uri(login: str, secret: str) -> str:
 
 def qr_svg(uri: str) -> bytes:
     """The QR code of a provisioning URI, as a standalone SVG (no style attribute)."""
+    import qrcode.image.svg  # imported on first use: most workers never draw one
+
     image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
     buffer = io.BytesIO()
     image.save(buffer)

@@ -5,6 +5,7 @@ One table for the forms' choices and for the templates' ``label`` filter.
 
 from enum import StrEnum
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
@@ -25,10 +26,23 @@ LABELS = {
 }
 
 
+_translated: dict[tuple[str, str], str] = {}
+
+
 def label(value: str) -> str:
-    """Human label of a coded value (event kind, workshop format, level, status)."""
+    """Human label of a coded value (event kind, workshop format, level, status).
+
+    Translated once per process and language, then read from a dictionary: a page
+    calls this dozens of times (issue 19).
+    """
     found = LABELS.get(value)
-    return str(found) if found is not None else value
+    if found is None:
+        return value
+    key = (str(get_locale()), value)
+    text = _translated.get(key)
+    if text is None:
+        text = _translated[key] = str(found)
+    return text
 
 
 def choices(values: type[StrEnum]) -> list[SelectChoice]:

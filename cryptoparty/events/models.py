@@ -81,6 +81,10 @@ class Event(db.Model):
                                          server_default="48")
     created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
+    # Bumped in the transaction of any ORM write that changes the public page (the
+    # event, its sessions, workshops, claims, announcements, its organization): the
+    # rendered-page cache keys on it (events/page_cache.py).
+    version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     organization = db.relationship("Organization", back_populates="events")
     sessions = db.relationship("EventSession", back_populates="event",

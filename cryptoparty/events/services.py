@@ -6,12 +6,14 @@ they start, a session lies within its event, a workshop's capacity lies in
 ``1..MAX_WORKSHOP_CAPACITY`` and never drops below the seats already taken.
 """
 
+import functools
 import re
 import unicodedata
 from datetime import datetime, timedelta
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from cryptoparty.accounts import roles
 from cryptoparty.accounts.models import Organization, Organizer
@@ -93,9 +95,17 @@ def upcoming_events(now: datetime, organization=None, *, city: str | None = None
     return list(db.session.scalars(query.order_by(Event.starts_at)))
 
 
-def get_public_event(slug: str) -> Event:
-    """An event that has a public page (not a draft), or ``EventNotFound``."""
-    event = db.session.scalar(select(Event).filter_by(slug=slug))
+def get_public_event(slug: str, *, program: bool = False) -> Event:
+    """An event that has a public page (not a draft), or ``EventNotFound``.
+
+    ``program=True`` loads its organization, sessions and workshops with it (three
+    queries in all), so that the program page fires no lazy load from its template.
+    """
+    query = select(Event).filter_by(slug=slug)
+    if program:
+        query = query.options(joinedload(Event.organization),
+                              selectinload(Event.sessions).selectinload(EventSession.workshops))
+    event = db.session.scalar(query)
     if event is None or not event.is_public:
         raise EventNotFound()
     return event
@@ -430,3 +440,31 @@ def directory_cities(now: datetime) -> list[str]:
                     Organization.city != "")
              .distinct())
     return sorted(db.session.scalars(query), key=str.casefold)
+
+
+def public_page_state(slug: str) -> list:
+    """What the public page's cache keys on, in one query (``events/page_cache.py``).
+
+    One row per workshop (one row with empty workshop columns for an event without
+    any): the event's id, status, version, times and organization's language, and
+    each workshop's live ``seats_taken`` and ``facilitators``. Empty for an unknown slug.
+    The statement is built once per process: a hit of the cache costs little more.
+    """
+    return list(db.session.connection().execute(_public_page_state_query(), {"slug": slug}))
+
+
+@functools.cache
+def _public_page_state_query():
+    events, workshops = Event.__table__, Workshop.__table__
+    organizations = Organization.__table__
+    return (
+        select(events.c.id, events.c.status, events.c.version, events.c.starts_at,
+               events.c.ends_at, events.c.registration_opens_at,
+               events.c.registration_closes_at, organizations.c.default_locale,
+               workshops.c.id.label("workshop_id"), workshops.c.seats_taken,
+               workshops.c.facilitators)
+        .select_from(events.join(organizations, organizations.c.id == events.c.organization_id)
+                     .outerjoin(workshops, workshops.c.event_id == events.c.id))
+        .where(events.c.slug == bindparam("slug"))
+        .order_by(workshops.c.id)
+    )

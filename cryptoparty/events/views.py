@@ -3,7 +3,7 @@
 from flask import Blueprint, g, render_template, request
 
 from cryptoparty.core import clock
-from cryptoparty.events import labels, pages
+from cryptoparty.events import labels, page_cache, pages
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import EventKind, EventStatus
 
@@ -27,8 +27,12 @@ def index():
 
 @bp.get("/events/<slug>/")
 def event(slug):
-    """An event's program, grouped by session."""
-    event = event_service.get_public_event(slug)
+    """An event's program, grouped by session (anonymous visits: from the page cache)."""
+    return page_cache.serve_event_page(slug, clock.now(), lambda: _event_page(slug))
+
+
+def _event_page(slug):
+    event = event_service.get_public_event(slug, program=True)
     g.organization_locale = event.organization.default_locale
     now = clock.now()
     if event.status == EventStatus.ARCHIVED:

@@ -15,18 +15,20 @@ at the request.
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
-from feedgen.feed import FeedGenerator
 from flask_babel import lazy_gettext as _l
-from icalendar import Calendar
-from icalendar import Event as VEvent
 from sqlalchemy import select
 
 from cryptoparty.accounts.models import Organization
 from cryptoparty.core.errors import DomainError, NotFound
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event, EventStatus
+
+if TYPE_CHECKING:  # icalendar and feedgen are imported on first use, not at start
+    from icalendar import Calendar
+    from icalendar import Event as VEvent
 
 PRODID = "-//cryptoparty//Events//FR"
 
@@ -76,7 +78,9 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc)
 
 
-def _calendar(name: str, language: str | None = None) -> Calendar:
+def _calendar(name: str, language: str | None = None) -> "Calendar":
+    from icalendar import Calendar  # imported on first use, not at start
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -89,7 +93,9 @@ def _calendar(name: str, language: str | None = None) -> Calendar:
 
 
 def _vevent(uid: str, summary: str, start: datetime, end: datetime, event: Event, *,
-            url: str, description: str = "", location: str = "") -> VEvent:
+            url: str, description: str = "", location: str = "") -> "VEvent":
+    from icalendar import Event as VEvent
+
     vevent = VEvent()
     vevent.add("uid", uid)
     vevent.add("dtstamp", _utc(event.updated_at or event.created_at))
@@ -149,6 +155,8 @@ def atom_feed(events: list[Event], *, title: str, feed_url: str, site_url: str,
               event_url: Callable[[Event], str], describe: Callable[[Event], str],
               language: str, now: datetime) -> bytes:
     """An Atom feed of the given events; ``describe(event)`` gives each entry's summary."""
+    from feedgen.feed import FeedGenerator  # imported on first use, not at start
+
     feed = FeedGenerator()
     feed.id(feed_url)
     feed.title(title)

@@ -7,11 +7,10 @@ and the Atkinson Hyperlegible font shipped in ``static/fonts/``.
 """
 
 import base64
+import functools
 
-import pygal
 from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
-from pygal.style import Style
 
 from cryptoparty.core.security import static_folder
 from cryptoparty.core.templating import render_page
@@ -22,28 +21,36 @@ FONT = "'Atkinson Hyperlegible', 'DejaVu Sans', sans-serif"
 INK, MUTED, BRAND, TEAL = "#1b1f24", "#4a5561", "#0f4c5c", "#2f7f95"
 OK, GOLD, WARN, LINE = "#1e6b3a", "#8a6d00", "#b34700", "#d9dde2"
 
-STYLE = Style(
-    background="white", plot_background="white", foreground=INK, foreground_strong=INK,
-    foreground_subtle=LINE, opacity="1", opacity_hover="1", transition="none",
-    colors=(BRAND, OK, TEAL, WARN, MUTED), value_colors=("white", "white"),
-    guide_stroke_color=LINE, major_guide_stroke_color=LINE,
-    guide_stroke_dasharray="1,0", major_guide_stroke_dasharray="1,0",
-    font_family=FONT, label_font_family=FONT, major_label_font_family=FONT,
-    value_font_family=FONT, value_label_font_family=FONT, title_font_family=FONT,
-    legend_font_family=FONT, tooltip_font_family=FONT,
-    label_font_size=13, major_label_font_size=13, value_font_size=13,
-    value_label_font_size=13, legend_font_size=13, title_font_size=15,
-)
+
+@functools.cache
+def _style():
+    """pygal's style for every chart (pygal is imported on first use, not at start)."""
+    from pygal.style import Style
+
+    return Style(
+        background="white", plot_background="white", foreground=INK, foreground_strong=INK,
+        foreground_subtle=LINE, opacity="1", opacity_hover="1", transition="none",
+        colors=(BRAND, OK, TEAL, WARN, MUTED), value_colors=("white", "white"),
+        guide_stroke_color=LINE, major_guide_stroke_color=LINE,
+        guide_stroke_dasharray="1,0", major_guide_stroke_dasharray="1,0",
+        font_family=FONT, label_font_family=FONT, major_label_font_family=FONT,
+        value_font_family=FONT, value_label_font_family=FONT, title_font_family=FONT,
+        legend_font_family=FONT, tooltip_font_family=FONT,
+        label_font_size=13, major_label_font_size=13, value_font_size=13,
+        value_label_font_size=13, legend_font_size=13, title_font_size=15,
+    )
 
 
-def _chart(kind, **options):
-    """A pygal chart configured for static output: no script, no tooltips, fixed size."""
-    config = dict(style=STYLE, js=[], disable_xml_declaration=True, explicit_size=True,
+def _chart(kind: str, **options):
+    """A pygal chart (``kind`` names its class) for static output: no script, no tooltips."""
+    import pygal
+
+    config = dict(style=_style(), js=[], disable_xml_declaration=True, explicit_size=True,
                   width=720, height=300, print_values=True, show_legend=False,
                   show_y_guides=True, margin=12, spacing=14, truncate_label=-1,
                   truncate_legend=-1, no_data_text=_("No data yet"), pretty_print=False)
     config.update(options)
-    return kind(**config)
+    return getattr(pygal, kind)(**config)
 
 
 def _render(chart) -> str:
@@ -81,7 +88,7 @@ def attendance_chart(report: EventReport) -> str:
     if report.no_shows is not None:
         bars.append((_("No-shows"), report.no_shows, WARN))
     bars.reverse()  # pygal draws the first bar at the bottom
-    chart = _chart(pygal.HorizontalBar, height=30 + 44 * len(bars), value_formatter=_integer,
+    chart = _chart("HorizontalBar", height=30 + 44 * len(bars), value_formatter=_integer,
                    show_x_labels=False, show_y_guides=False, show_x_guides=False)
     chart.x_labels = [label for label, _value, _color in bars]
     chart.add("", [{"value": value, "color": color} for _label, value, color in bars])
@@ -91,7 +98,7 @@ def attendance_chart(report: EventReport) -> str:
 def fill_chart(report: EventReport) -> str:
     """Fill rate of each workshop (confirmed seats over capacity), in per cent (SVG)."""
     workshops = list(reversed(report.workshops))  # first workshop on top
-    chart = _chart(pygal.HorizontalBar, height=60 + 34 * max(len(workshops), 1),
+    chart = _chart("HorizontalBar", height=60 + 34 * max(len(workshops), 1),
                    range=(0, 100), y_labels=[0, 25, 50, 75, 100],
                    value_formatter=lambda v: format_percent((v or 0) / 100))
     chart.x_labels = [w.title for w in workshops]
@@ -107,7 +114,7 @@ def fill_chart(report: EventReport) -> str:
 def ratings_chart(report: EventReport) -> str:
     """How many people gave each rating, 1 to 5 (SVG)."""
     ratings = report.feedback.ratings
-    chart = _chart(pygal.Bar, height=240, value_formatter=_integer, print_zeroes=False,
+    chart = _chart("Bar", height=240, value_formatter=_integer, print_zeroes=False,
                    y_labels=_integer_ticks(max(ratings.values())),
                    x_title=_("Rating (1 = poor, 5 = excellent)"))
     chart.x_labels = [str(n) for n in range(1, 6)]
@@ -135,7 +142,7 @@ def history_labels(rows: list[HistoryRow], date_format) -> list[str]:
 def history_chart(rows: list[HistoryRow], date_format) -> str:
     """Registered people and attendance of the organization's events over time (SVG)."""
     highest = max([row.registered for row in rows] + [row.attendance for row in rows])
-    chart = _chart(pygal.Bar, height=300, show_legend=True, legend_at_bottom=True,
+    chart = _chart("Bar", height=300, show_legend=True, legend_at_bottom=True,
                    legend_at_bottom_columns=2, value_formatter=_integer, print_zeroes=True,
                    y_labels=_integer_ticks(highest))
     chart.x_labels = history_labels(rows, date_format)

@@ -49,8 +49,10 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import gnupg
+if TYPE_CHECKING:  # imported by the first keyring that runs gpg, not at start
+    import gnupg
 
 try:  # pragma: no cover - fcntl exists wherever gpg-agent does
     import fcntl
@@ -534,6 +536,8 @@ class Keyring:
                 "--utf8-strings", "--no-auto-key-retrieve", "--no-auto-key-locate"]
 
     def _new_gpg(self, home: str) -> gnupg.GPG:
+        import gnupg
+
         try:
             return gnupg.GPG(gpgbinary=self.gpgbinary, gnupghome=home, env=self._env,
                              options=self._gpg_options())

@@ -45,13 +45,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import qrcode
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import db
@@ -79,9 +75,18 @@ LANGUAGES = ("fr", "en")
 #: Cached PDFs kept on disk; the oldest beyond this are removed.
 CACHE_LIMIT = 300
 
-# Fonts are registered once per process: building a FontConfiguration scans
-# fontconfig and costs more than some small renders.
-FONT_CONFIG = FontConfiguration()
+# WeasyPrint (about 23 MiB once imported), its font configuration and qrcode
+# are loaded by the first render, not at start: most workers never print.
+@functools.cache
+def font_config():
+    """WeasyPrint's font configuration, built once per process.
+
+    Building a FontConfiguration scans fontconfig and costs more than some
+    small renders.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 class UnknownPaper(DomainError):
@@ -363,6 +368,8 @@ def qr_data_uri(data: str) -> str:
     WeasyPrint still lays out a small bitmap far faster than an SVG path of
     hundreds of squares.
     """
+    import qrcode
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
                          box_size=8)
     code.add_data(data)
@@ -379,36 +386,52 @@ def render_html(job: PrintJob) -> str:
                                locale=job.locale, **job.context)
 
 
-class LocalFilesFetcher(URLFetcher):
-    """Lets WeasyPrint read files under ``static/`` and ``data:`` URIs, nothing else."""
+@functools.cache
+def _local_files_fetcher_class():
+    """The URL fetcher class, defined on first use (it subclasses WeasyPrint's)."""
+    from weasyprint.urls import URLFetcher
 
-    def __init__(self, root: Path = STATIC_DIR):
-        super().__init__(allowed_protocols={"file", "data"})
-        self._root = root.resolve()
+    class LocalFilesFetcher(URLFetcher):
+        """Lets WeasyPrint read files under ``static/`` and ``data:`` URIs, nothing else."""
 
-    def fetch(self, url, headers=None):
-        """Fetch a local file or a data URI; refuse anything else."""
-        if url.startswith("file:"):
-            path = Path(url2pathname(urlsplit(url).path)).resolve()
-            if not path.is_relative_to(self._root):
-                raise ValueError(f"kits read files under static/ only, not {path}")
-        elif not url.startswith("data:"):
-            raise ValueError(f"kits never fetch remote resources: {url[:80]}")
-        return super().fetch(url, headers)
+        def __init__(self, root: Path = STATIC_DIR):
+            super().__init__(allowed_protocols={"file", "data"})
+            self._root = root.resolve()
+
+        def fetch(self, url, headers=None):
+            """Fetch a local file or a data URI; refuse anything else."""
+            if url.startswith("file:"):
+                path = Path(url2pathname(urlsplit(url).path)).resolve()
+                if not path.is_relative_to(self._root):
+                    raise ValueError(f"kits read files under static/ only, not {path}")
+            elif not url.startswith("data:"):
+                raise ValueError(f"kits never fetch remote resources: {url[:80]}")
+            return super().fetch(url, headers)
+
+    return LocalFilesFetcher
 
 
-def _page_css(paper: str) -> CSS:
-    return CSS(string=f"@page {{ size: {PAPERS[paper]}; }}", font_config=FONT_CONFIG)
+def LocalFilesFetcher(root: Path = STATIC_DIR):  # noqa: N802 (was a class; same call)
+    """A WeasyPrint URL fetcher that reads files under ``root`` and ``data:`` URIs only."""
+    return _local_files_fetcher_class()(root)
+
+
+def _page_css(paper: str):
+    from weasyprint import CSS
+
+    return CSS(string=f"@page {{ size: {PAPERS[paper]}; }}", font_config=font_config())
 
 
 def render_pdf(job: PrintJob, html: str | None = None) -> bytes:
     """Render the job with WeasyPrint (slow: seconds for a whole kit)."""
+    from weasyprint import HTML
+
     if html is None:
         html = render_html(job)
     document = HTML(string=html, base_url=str(STATIC_DIR) + "/",
                     url_fetcher=LocalFilesFetcher())
     return document.write_pdf(stylesheets=[_page_css(job.paper)], zoom=job.zoom,
-                              font_config=FONT_CONFIG)
+                              font_config=font_config())
 
 
 def cache_dir() -> Path:

@@ -353,6 +353,8 @@ _TABLES = {
                                      "Délai de désistement des bénévoles."),
         "created_at": ("When it was created.", "Date de création."),
         "updated_at": ("When it last changed.", "Date de dernière modification."),
+        "version": ("Counter of changes to its public page (page cache).",
+                    "Compteur des modifications de sa page publique (cache des pages)."),
     }),
     "event_sessions": ("events", {
         "id": ("Internal number.", "Numéro interne."),

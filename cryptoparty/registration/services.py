@@ -42,7 +42,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from cryptoparty.core.database import atomic
@@ -325,17 +325,19 @@ def register(event: Event, workshop_ids, party, *, now: datetime) -> Registratio
     outcomes = []
     with atomic():
         _lock_event(event_id)
-        ticket = Ticket(event_id=event_id, code_hash=code_hash, party=party,
-                        status=TicketStatus.ACTIVE, created_on=now.date())
+        # Core statements on the hot path (issue 19): no unit of work for two rows.
+        ticket_id = db.session.execute(
+            insert(Ticket).values(event_id=event_id, code_hash=code_hash, party=party,
+                                  status=TicketStatus.ACTIVE, created_on=now.date())
+            .returning(Ticket.id)).scalar_one()
+        choices = []
         for row in rows:
-            status = ChoiceStatus.CONFIRMED if _take_seats(row.id, party) \
-                else ChoiceStatus.WAITLISTED
-            ticket.choices.append(TicketChoice(session_id=row.session_id,
-                                               workshop_id=row.id, status=status))
+            status = (ChoiceStatus.CONFIRMED if _take_seats(row.id, party)
+                      else ChoiceStatus.WAITLISTED)
+            choices.append({"ticket_id": ticket_id, "session_id": row.session_id,
+                            "workshop_id": row.id, "status": status})
             outcomes.append(ChoiceOutcome(row.id, status))
-        db.session.add(ticket)
-        db.session.flush()
-        ticket_id = ticket.id
+        db.session.execute(insert(TicketChoice), choices)
     return Registration(code=code, ticket_id=ticket_id, party=party, choices=outcomes)
 
 

@@ -10,8 +10,6 @@ misses count, so the holder of a real code is never slowed down (see
 import io
 from datetime import timezone
 
-import qrcode
-import qrcode.image.svg
 from flask import (
     Blueprint,
     Response,
@@ -27,8 +25,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 
 from cryptoparty.accounts import roles
 from cryptoparty.accounts.guard import permission_required
@@ -280,6 +276,8 @@ def check_in(code):
 @code_lookup_rate_limit
 def qr(code):
     """A QR code of the ticket's URL, to scan at the door with any phone camera."""
+    import qrcode.image.svg  # imported here: most workers never draw a QR code
+
     _ticket, code = _load_ticket(code)
     image = qrcode.make(ticket_url(code, _external=True),
                         image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4)
@@ -292,6 +290,9 @@ def qr(code):
 @code_lookup_rate_limit
 def calendar(code):
     """The ticket's workshops as calendar entries that carry the ticket's URL."""
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     ticket, code = _load_ticket(code)
     event = ticket.event
     url = ticket_url(code, _external=True)
