@@ -27,6 +27,7 @@ def create_app(test_config=None):
         database,
         errors,
         i18n,
+        input_guards,
         log_masking,
         security,
         templating,
@@ -42,6 +43,7 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    input_guards.init_app(app)
     log_masking.install(app)
     import_models()
     configure_password_hashing(app.config.get("ARGON2_PARAMETERS"))

@@ -1,12 +1,13 @@
 """Forms of organizer accounts: login and the one-time code of the second factor."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from cryptoparty.core.forms import Form
 
-class OneTimeCodeForm(FlaskForm):
+
+class OneTimeCodeForm(Form):
     """Six digits from an authenticator app."""
 
     code = StringField(
@@ -16,7 +17,7 @@ class OneTimeCodeForm(FlaskForm):
                    "spellcheck": "false"})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)],
                         render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],

@@ -1,7 +1,62 @@
-"""Forms every area uses."""
+"""Forms every area uses, and the base class of every form."""
 
 from flask_wtf import FlaskForm
+from wtforms.fields import FieldList
+from wtforms.fields.core import UnboundField
+
+from cryptoparty.core import validation
 
 
-class ActionForm(FlaskForm):
+class Form(FlaskForm):
+    """The base of every form of the application (never ``FlaskForm`` directly).
+
+    Each field, when it is bound, gets the validators that its kind requires
+    (``validation.validators_for``): single-line text refuses control characters,
+    long text allows only tab and newlines, integers fit in 64 bits, dates lie in
+    the accepted range. They run before the field's own validators, so no form
+    can forget them and the person reads one clear message.
+    """
+
+    class Meta(FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            field.validators = with_required_validators(type(field), field.validators)
+            if isinstance(field, FieldList):
+                # Its entries are bound later, without this hook: give their
+                # unbound field the validators now.
+                inner = field.unbound_field
+                validators = with_required_validators(
+                    inner.field_class, inner.kwargs.get("validators") or [])
+                field.unbound_field = UnboundField(
+                    inner.field_class, *inner.args, **{**inner.kwargs, "validators": validators})
+            return field
+
+
+def with_required_validators(field_class, validators) -> list:
+    """``validators``, preceded by those that every field of ``field_class`` must carry."""
+    required = validation.validators_for(field_class)
+    missing = [v for v in required if not any(type(v) is type(own) for own in validators)]
+    return [*missing, *validators]
+
+
+class ActionForm(Form):
     """A button that only needs its CSRF token (publish, cancel, delete, logout)."""
+
+
+def first_error(form) -> str | None:
+    """The first error message of a validated form (nested lists of fields included)."""
+    def walk(errors):
+        if isinstance(errors, dict):
+            for value in errors.values():
+                found = walk(value)
+                if found:
+                    return found
+        elif isinstance(errors, (list, tuple)):
+            for value in errors:
+                found = walk(value)
+                if found:
+                    return found
+        elif errors:
+            return str(errors)
+        return None
+    return walk(form.errors)

@@ -5,7 +5,6 @@ them into UTC before calling a service.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from cryptoparty.core.forms import Form
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -57,7 +57,7 @@ def _after(field_name, message):
     return check
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -94,12 +94,12 @@ class EventForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=24 * 60)])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
                                    validators=[InputRequired()])
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=100)])
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
                                    validators=[InputRequired()])
@@ -109,7 +109,7 @@ class SessionForm(FlaskForm):
                                                             "start."))])
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(Form):
     session_id = SelectField(_l("Session"), coerce=int, validators=[InputRequired()])
     format = SelectField(_l("Format"), choices=workshop_format_choices,
                          validators=[InputRequired()])

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.i18n import to_local_naive, to_utc
@@ -213,8 +213,8 @@ def new_workshop(slug):
         flash(_("Add a session first: every workshop belongs to a time slot."), "info")
         return redirect(url_for("manage.new_session", slug=event.slug))
     form = _workshop_form(event)
-    if request.method == "GET" and request.args.get("session", "").isdigit():
-        form.session_id.data = int(request.args["session"])
+    if request.method == "GET" and validation.parse_id(request.args.get("session")):
+        form.session_id.data = validation.parse_id(request.args["session"])
     if form.validate_on_submit():
         try:
             event_service.add_workshop(_session_of(event, form.session_id.data), now=clock.now(),

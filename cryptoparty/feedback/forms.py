@@ -5,9 +5,9 @@ only add one anonymous, rate-limited entry that anyone may add directly.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, RadioField, TextAreaField
 
+from cryptoparty.core.forms import Form
 from cryptoparty.feedback.models import MAX_COMMENT, MAX_MISSING, MAX_NOTE, MAX_USEFUL
 from cryptoparty.feedback.services import MAX_NOTES_AT_ONCE
 
@@ -18,7 +18,7 @@ def rating_choices():
             ("2", _l("2 — disappointing")), ("1", _l("1 — poor"))]
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
     class Meta:
         csrf = False
 
@@ -33,7 +33,7 @@ class FeedbackForm(FlaskForm):
                             render_kw={"maxlength": MAX_COMMENT, "rows": 4})
 
 
-class NotesForm(FlaskForm):
+class NotesForm(Form):
     class Meta:
         csrf = False
 

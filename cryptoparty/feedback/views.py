@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, limiter
+from cryptoparty.core.forms import first_error
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
 from cryptoparty.feedback.forms import FeedbackForm, NotesForm
@@ -43,8 +44,9 @@ def give(slug, workshop_slug=None):
     form = NotesForm() if kind == "note" else FeedbackForm()
     error = None
     if request.method == "POST":
-        form.validate()
         try:
+            if not form.validate():
+                raise DomainError(first_error(form))
             if kind == "note":
                 feedback_service.leave_notes(event, [f.data for f in form.notes],
                                              now=clock.now(), workshop=workshop)

@@ -1,13 +1,14 @@
 """Forms of the workshop catalogue (shape only)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from cryptoparty.core.forms import Form
 
-class RecipeForm(FlaskForm):
+
+class RecipeForm(Form):
     """An organization's own recipe: TOML pasted in the text area, or a file."""
 
     source = TextAreaField(_l("Recipe (TOML)"), validators=[Length(max=64 * 1024)],

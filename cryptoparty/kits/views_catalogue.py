@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.events import services as event_service
@@ -90,8 +90,8 @@ def new_workshop(slug, key):
     if request.method == "GET":
         form = _workshop_form(event, data={k: v for k, v in prefill.items()
                                            if k != "recipe_key"})
-        if request.args.get("session", "").isdigit():
-            form.session_id.data = int(request.args["session"])
+        if validation.parse_id(request.args.get("session")):
+            form.session_id.data = validation.parse_id(request.args["session"])
     else:
         form = _workshop_form(event)
     if form.validate_on_submit():

@@ -5,7 +5,7 @@ from datetime import timezone
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf
 from cryptoparty.events import services as event_service
@@ -14,6 +14,9 @@ from cryptoparty.registration import services as registration
 from cryptoparty.registration import views as tickets_views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The bounds the API enforces, also stated in openapi.json (tests compare them).
+MAX_WORKSHOPS = validation.MAX_LIST_ITEMS
+MAX_PARTY = 20  # the largest "largest party per ticket" an event may set
 # JSON bodies cannot be sent cross-site by a plain HTML form, and the API sets
 # no cookie: CSRF protection has nothing to protect here.
 csrf.exempt(bp)
@@ -123,6 +126,9 @@ def create_ticket(slug):
     workshops = body.get("workshops")
     if not isinstance(workshops, list):
         raise registration.NoWorkshopChosen()
+    if len(workshops) > MAX_WORKSHOPS:
+        raise validation.InvalidList(field="workshops", maximum=MAX_WORKSHOPS)
+    # The service checks the party against the event's own maximum (at most MAX_PARTY).
     party = body.get("party", 1)
     result = registration.register(event, workshops, party, now=clock.now())
     response = jsonify(code=codes.display(result.code), status=result.status,

@@ -43,6 +43,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
+from cryptoparty.core import validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, EventNotFound, NotFound
 from cryptoparty.core.extensions import db
@@ -188,7 +189,8 @@ def check_party(event: Event, party) -> int:
 def _workshop_rows(event_id: int, workshop_ids) -> list:
     """(id, session_id, title) of the chosen workshops, checked against the event."""
     ids = list(workshop_ids)
-    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+    # An id beyond a 64-bit column (or below 1) cannot be a workshop of the event.
+    if not all(validation.int_in_range(i, 1, validation.INT64_MAX) for i in ids):
         raise UnknownWorkshop()
     if not ids:
         raise NoWorkshopChosen()

@@ -1,0 +1,59 @@
+"""Guards at the edge of every request: URL integers, JSON bodies, values a database refuses.
+
+- ``<int:...>`` in a route accepts only what fits a 64-bit column: a larger number
+  is a 404 (no such page), never an ``OverflowError`` in the database driver.
+- JSON bodies nested deeper than ``validation.MAX_JSON_DEPTH`` are refused as
+  malformed (a 400 through ``request.get_json``), before Python's parser could
+  exhaust its recursion.
+- Whatever still slips through to the database (a value its driver or server
+  refuses: a NUL on PostgreSQL, an integer beyond 64 bits) is rolled back and
+  answered with a 400, never a 500: nothing was written.
+"""
+
+import logging
+
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy.exc import DataError
+from werkzeug.routing import IntegerConverter
+
+from cryptoparty.core import validation
+
+log = logging.getLogger(__name__)
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:id>``, bounded to ``1..2**63 - 1`` unless the route says otherwise."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits,
+                         min=validation.INT64_MIN if min is None and signed else min,
+                         max=validation.INT64_MAX if max is None else max, signed=signed)
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing documents nested too deep as malformed (ValueError)."""
+
+    def loads(self, s, **kwargs):
+        if not validation.json_depth_ok(s):
+            raise ValueError("JSON nested too deep")
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deep") from error
+
+
+def init_app(app):
+    """Install the converter (before any route is added), the JSON provider and the handler."""
+    app.url_map.converters["int"] = Int64Converter
+    app.json_provider_class = BoundedJSONProvider
+    app.json = BoundedJSONProvider(app)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_refused_by_database(error):
+        from cryptoparty.core.errors import render_error
+        from cryptoparty.core.extensions import db
+
+        db.session.rollback()
+        log.warning("a value was refused by the database: %s", type(error).__name__)
+        return render_error(400, str(validation.InvalidValue().describe()))
