@@ -41,6 +41,8 @@ from cryptoparty.core.errors import DomainError, render_error
 from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
+from cryptoparty.core.urls import public_base_url
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import services as event_service
 from cryptoparty.gpg import keyring as openpgp
 
@@ -57,7 +59,7 @@ def _keyring():
 
 
 def _public_url() -> str:
-    return current_app.config.get("PUBLIC_URL") or request.url_root
+    return public_base_url() + "/"
 
 
 # Template helpers (also for the organization pages of views/feeds.py) -----------
@@ -113,7 +115,7 @@ def public_key(slug):
     except key_service.NoKey:
         abort(404)
     response = Response(block, mimetype="application/pgp-keys")
-    response.headers["Content-Disposition"] = f'inline; filename="{slug}.asc"'
+    response.headers["Content-Disposition"] = content_disposition("inline", slug + ".asc")
     return response
 
 

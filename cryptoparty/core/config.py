@@ -56,9 +56,10 @@ RATELIMIT_CODE_LOOKUP = "30/minute;300/hour"
 MAX_WORKSHOP_CAPACITY = 10_000
 MAX_PARTY_SIZE = 20
 
-# Public base URL used in printed material and announcements when there is
-# no request (CLI); e.g. "https://cryptoparty.example.org".
-PUBLIC_URL = "http://127.0.0.1:5000"
+# The public base URL, e.g. "https://cryptoparty.example.org": every absolute link
+# (posters, kits, announcements, feeds, QR codes, the API) starts with it. None: the
+# address each request came to, and http://127.0.0.1:5000 for commands (core/urls.py).
+PUBLIC_URL = None
 
 # OpenPGP (issue 4). The keyring lives in instance/gnupg unless GNUPG_HOME says
 # otherwise; GNUPG_PASSPHRASE (env CRYPTOPARTY_GNUPG_PASSPHRASE) unlocks the

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from cryptoparty.core import i18n
+from cryptoparty.core.urls import public_url_for
 
 
 def init_app(app):
@@ -14,6 +15,7 @@ def init_app(app):
     app.add_template_filter(i18n.local_time, "time")
     app.add_template_filter(format_label, "label")
     app.context_processor(_context)
+    app.add_template_global(public_url_for, "public_url_for")
 
 
 # Translated one at a time, when shown: a page calls the filter dozens of times and

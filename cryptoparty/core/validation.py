@@ -41,6 +41,8 @@ MAX_JSON_DEPTH = 32
 # C0 controls and DEL; a single line also refuses tab, CR and LF.
 _FORBIDDEN_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORBIDDEN_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
+# Never valid in XML 1.0 (Atom) whatever the escaping.
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 # Characters that end a line for Python's str.splitlines() and for some readers.
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
@@ -181,7 +183,7 @@ def safe_line(value) -> str:
     """One line of text for a header, a calendar or a feed: breaks become spaces, controls go."""
     if value is None:
         return ""
-    text = _LINE_BREAKS.sub(" ", str(value))
+    text = _LINE_BREAKS.sub(" ", _NOT_XML.sub("", str(value)))
     return _FORBIDDEN_SINGLE_LINE.sub("", text.replace("\t", " ")).strip()
 
 
@@ -189,8 +191,19 @@ def safe_text(value) -> str:
     """Long text for a calendar, a feed or a PDF: newlines kept, other controls removed."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return _FORBIDDEN_MULTILINE.sub("", text)
+
+
+def safe_filename(value) -> str:
+    """A file name for a Content-Disposition header: one line, no quote or backslash."""
+    name = re.sub(r'["\\/;]', "_", safe_line(value))
+    return name.encode("ascii", "replace").decode("ascii").replace("?", "_") or "download"
+
+
+def content_disposition(disposition: str, filename) -> str:
+    """A Content-Disposition header value whatever the stored name holds."""
+    return f'{disposition}; filename="{safe_filename(filename)}"'
 
 
 # --------------------------------------------------------------------------- WTForms

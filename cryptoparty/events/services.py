@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from cryptoparty.accounts.models import Organization, Organizer
+from cryptoparty.core import validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import (
     CapacityBelowTaken,
@@ -124,6 +125,8 @@ def get_workshop_for(organizer: Organizer, workshop_id: int) -> Workshop:
 # Events -------------------------------------------------------------------
 
 def _check_event_times(starts_at, ends_at, opens_at=None, closes_at=None):
+    for value in (starts_at, ends_at, opens_at, closes_at):
+        validation.check_date(value)
     if ends_at <= starts_at:
         raise EndsBeforeStart()
     if opens_at and closes_at and closes_at <= opens_at:
@@ -188,6 +191,8 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
     Every time is shifted by the same amount, so the program keeps its shape;
     registrations, volunteers and announcements are not copied.
     """
+    validation.check_date(starts_at)
+    validation.check_date(starts_at + (event.ends_at - event.starts_at))
     shift = starts_at - event.starts_at
 
     def moved(value):
@@ -221,6 +226,8 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
 # Sessions -----------------------------------------------------------------
 
 def _check_session_times(event: Event, starts_at, ends_at):
+    validation.check_date(starts_at)
+    validation.check_date(ends_at)
     if ends_at <= starts_at:
         raise EndsBeforeStart()
     if starts_at < event.starts_at or ends_at > event.ends_at:

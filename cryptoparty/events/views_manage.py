@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
-from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.forms import ActionForm, first_error
 from cryptoparty.core.i18n import to_local_naive, to_utc
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import DuplicateForm, EventForm, SessionForm, WorkshopForm
@@ -119,8 +119,8 @@ def duplicate(slug):
     event = event_service.get_event_for(current_user, slug)
     form = DuplicateForm()
     if not form.validate_on_submit():
-        flash(_("Give the date and time of the new event."), "error")
-        return redirect(url_for("manage.event", slug=event.slug))
+        # A clear 400 (a date out of range says which range is accepted).
+        raise DomainError(first_error(form) or _("Give the date and time of the new event."))
     copy = event_service.duplicate_event(event, starts_at=to_utc(form.starts_at.data,
                                                                  event.timezone), now=clock.now())
     flash(_("This is the copy, as a draft. Check it, then publish it."), "success")

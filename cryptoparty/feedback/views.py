@@ -6,6 +6,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, limiter
 from cryptoparty.core.forms import first_error
+from cryptoparty.core.urls import public_url_for
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
 from cryptoparty.feedback.forms import FeedbackForm, NotesForm
@@ -73,7 +74,7 @@ def thanks(slug):
 
 def feedback_url_for_slips(event) -> str:
     """The short, absolute address to print on the feedback slips."""
-    return url_for("feedback.short", slug=event.slug, _external=True, lang=None)
+    return public_url_for("feedback.short", slug=event.slug, lang=None)
 
 
 @bp.app_context_processor

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from cryptoparty.core import clock
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
 from cryptoparty.figures import report as report_service
@@ -77,7 +78,8 @@ def figures_csv(slug):
     """The aggregates as CSV (one row for the event, one per workshop)."""
     event, report = _report(slug)
     response = Response(figures_service.figures_csv(report), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-figures.csv"'
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment", event.slug + "-figures.csv")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -91,7 +93,8 @@ def report_pdf(slug):
         report, history, generated_on=format_date(clock.now().date(), "long"),
         date_format=_history_label)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-report.pdf"'
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline", event.slug + "-report.pdf")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

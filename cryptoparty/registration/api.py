@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf
+from cryptoparty.core.urls import public_url_for
 from cryptoparty.events import services as event_service
 from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
@@ -42,8 +43,8 @@ def event_summary(event) -> dict:
         "end": iso(event.ends_at),
         "registration_opens": iso(event.registration_opens_at),
         "registration_closes": iso(event.registration_closes_at),
-        "url": url_for("public.event", slug=event.slug, _external=True),
-        "api_url": url_for("api.event", slug=event.slug, _external=True),
+        "url": public_url_for("public.event", slug=event.slug),
+        "api_url": public_url_for("api.event", slug=event.slug),
     }
 
 

@@ -34,6 +34,8 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.urls import public_url_for, stable_uid
+from cryptoparty.core.validation import content_disposition, safe_line
 from cryptoparty.events import services as event_service
 from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
@@ -86,9 +88,10 @@ def _never_cache(response):
     return response
 
 
-def ticket_url(code: str, **kwargs) -> str:
-    """The ticket's page, with the code in its grouped form."""
-    return url_for("tickets.ticket", code=codes.display(code), **kwargs)
+def ticket_url(code: str, _external: bool = False, **kwargs) -> str:
+    """The ticket's page, with the code in its grouped form (absolute on the public URL)."""
+    build = public_url_for if _external else url_for
+    return build("tickets.ticket", code=codes.display(code), **kwargs)
 
 
 def _load_ticket(code: str):
@@ -293,22 +296,22 @@ def calendar(code):
         workshop = workshops[choice.workshop_id]
         session = workshop.session
         entry = CalendarEvent()
-        entry.add("uid", f"{ticket.check_tag}-{session.id}@{request.host.split(':')[0]}")
+        entry.add("uid", stable_uid("ticket-session", f"{ticket.check_tag}-{session.id}"))
         entry.add("dtstamp", clock.now().replace(tzinfo=timezone.utc))
         entry.add("dtstart", session.starts_at.replace(tzinfo=timezone.utc))
         entry.add("dtend", session.ends_at.replace(tzinfo=timezone.utc))
-        title = f"{workshop.title} — {event.title}"
+        title = safe_line(f"{workshop.title} — {event.title}")
         if choice.status == "waitlisted":
             title += " " + _("(waiting list)")
         entry.add("summary", title)
-        entry.add("location", ", ".join(p for p in (workshop.room, event.venue, event.address)
-                                        if p))
+        entry.add("location", safe_line(", ".join(
+            p for p in (workshop.room, event.venue, event.address) if p)))
         entry.add("url", url)
         entry.add("description", _("Your ticket (whoever holds this link holds the ticket): "
                                    "%(url)s", url=url))
         cal.add_component(entry)
     response = Response(cal.to_ical(), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    response.headers["Content-Disposition"] = content_disposition("attachment", event.slug + ".ics")
     return response
 
 
