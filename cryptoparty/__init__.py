@@ -65,6 +65,7 @@ def import_models() -> None:
     """Import every area's models, which registers their tables on ``db.metadata``."""
     import importlib
 
+    importlib.import_module("cryptoparty.core.idempotency")
     for area in AREAS:
         try:
             importlib.import_module(f"cryptoparty.{area}.models")

@@ -47,6 +47,10 @@ WTF_CSRF_TIME_LIMIT = 8 * 3600
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = False
+# Redis unreachable (REDIS_URL set): keep serving on per-process limits, with one
+# warning in the log, and go back to the shared limits when Redis answers again.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
 # Per client (keyed hash of the address): registrations, and ticket-code misses
 # (see services/codes.py for why 300 guesses an hour make guessing hopeless).
 RATELIMIT_REGISTRATION = "20/minute;200/hour"

@@ -5,7 +5,7 @@ to show ``error.describe()`` beside a field; what is not caught becomes an error
 (or a JSON body under ``/api/``) with ``error.status``.
 """
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -156,7 +156,14 @@ def init_app(app):
     def http_error(error):
         if error.code and error.code < 400:
             return error
-        return render_error(error.code or 500)
+        body, status = render_error(error.code or 500)
+        response = make_response(body, status)
+        # RFC 9110: a 405 says which methods the resource allows (Allow), a 429 or
+        # 503 when to come back (Retry-After): keep the headers werkzeug computed.
+        for name, value in error.get_headers():
+            if name.lower() in ("allow", "retry-after", "www-authenticate"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):

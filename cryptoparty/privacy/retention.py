@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from cryptoparty.core import idempotency
 from cryptoparty.core.database import atomic
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event
@@ -91,6 +92,9 @@ def purge(now: datetime) -> PurgeReport:
     report = PurgeReport(now=now)
     for event_id in [event.id for event in due_events(now)]:
         report.events.append(purge_event(db.session.get(Event, event_id), now))
+    # Expired idempotency keys (also dropped whenever a new key is stored).
+    with atomic():
+        idempotency.purge(now)
     return report
 
 

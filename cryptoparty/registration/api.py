@@ -131,11 +131,15 @@ def create_ticket(slug):
         raise validation.InvalidList(field="workshops", maximum=MAX_WORKSHOPS)
     # The service checks the party against the event's own maximum (at most MAX_PARTY).
     party = body.get("party", 1)
-    result = registration.register(event, workshops, party, now=clock.now())
+    result = registration.register(event, workshops, party, now=clock.now(),
+                                   idempotency_key=request.headers.get("Idempotency-Key"),
+                                   idempotency_scope="registration-api")
     response = jsonify(code=codes.display(result.code), status=result.status,
                        choices=[{"workshop": c.workshop_id, "status": c.status}
                                 for c in result.choices])
     response.status_code = 201
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = url_for("api.ticket", code=codes.display(result.code))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,9 +1,10 @@
 """Forms of anonymous registration, ticket changes and check-in (shape only, no queries)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, RadioField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from cryptoparty.core import idempotency
 from cryptoparty.core.forms import Form
 
 
@@ -17,7 +18,14 @@ class TicketChoicesForm(Form):
 
 
 class RegistrationForm(TicketChoicesForm):
-    """Choices and a party size (added by ``ticket_choices_form``, its maximum per event)."""
+    """Choices and a party size (added by ``ticket_choices_form``, its maximum per event).
+
+    ``idempotency_key``: a random nonce, new with each form shown; posting the
+    same form twice answers with the ticket of the first post (core.idempotency).
+    """
+
+    idempotency_key = HiddenField(default=idempotency.new_key,
+                                  validators=[Optional(), Length(max=128)])
 
 
 def _party_field(max_party: int):

@@ -34,6 +34,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.i18n import local_time
 from cryptoparty.core.urls import public_url_for, stable_uid
 from cryptoparty.core.validation import content_disposition, safe_line
 from cryptoparty.events import services as event_service
@@ -100,6 +101,19 @@ def _load_ticket(code: str):
     return ticket, codes.normalize(code)
 
 
+def already_checked_in_message(already, timezone_name: str) -> str:
+    """What the door sees on a second scan of the same code (every check-in path)."""
+    if already.at is None:
+        return ngettext("Already checked in: %(num)d person, tag %(tag)s. Not counted again.",
+                        "Already checked in: %(num)d people, tag %(tag)s. Not counted again.",
+                        already.ticket.party, tag=already.ticket.check_tag)
+    return ngettext(
+        "Already checked in (at %(time)s): %(num)d person, tag %(tag)s. Not counted again.",
+        "Already checked in (at %(time)s): %(num)d people, tag %(tag)s. Not counted again.",
+        already.ticket.party, time=local_time(already.at, timezone_name),
+        tag=already.ticket.check_tag)
+
+
 def _is_organizer_of(event) -> bool:
     return current_user.is_authenticated and current_user.is_member_of(event.organization)
 
@@ -122,11 +136,15 @@ def register(slug):
     if state == "open" and form.validate_on_submit():
         try:
             result = registration.register(event, chosen_workshop_ids(form, event),
-                                           form.party.data, now=now)
+                                           form.party.data, now=now,
+                                           idempotency_key=form.idempotency_key.data)
         except DomainError as error:
             form.form_errors.append(error.describe())
         else:
-            if result.status == "confirmed":
+            if result.replayed:
+                flash(_("This form had already been sent: here is the ticket it created. "
+                        "Nothing was registered twice."), "info")
+            elif result.status == "confirmed":
                 flash(_("You are registered. Keep the code of this page: it is your ticket."),
                       "success")
             else:
@@ -259,7 +277,11 @@ def check_in(code):
     if not ActionForm().validate_on_submit():
         abort(400)
     undo = request.form.get("undo") == "1"
-    registration.check_in(ticket, checked_in=not undo)
+    try:
+        registration.check_in(ticket, checked_in=not undo, now=clock.now())
+    except registration.AlreadyCheckedIn as already:
+        flash(already_checked_in_message(already, ticket.event.timezone), "warning")
+        return redirect(ticket_url(code))
     if undo:
         flash(_("The check-in is undone."), "info")
     else:

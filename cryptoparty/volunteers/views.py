@@ -25,6 +25,7 @@ from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.events import services as event_service
+from cryptoparty.registration.views import already_checked_in_message
 from cryptoparty.volunteers import services as service
 from cryptoparty.volunteers.forms import (
     AcceptProposalForm,
@@ -247,7 +248,10 @@ def check_in(token):
         ticket = registration.get_ticket_by_code(request.form.get("code", ""))
         if ticket.event_id != volunteer.event_id:
             raise registration.TicketNotFound()
-        registration.check_in(ticket)
+        registration.check_in(ticket, now=clock.now())
+    except registration.AlreadyCheckedIn as already:
+        flash(already_checked_in_message(already, volunteer.event.timezone), "warning")
+        return _private_page(volunteer, token, status=409)
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)
