@@ -13,6 +13,8 @@ def init_app(app):
     app.add_template_filter(i18n.local_datetime, "datetime")
     app.add_template_filter(i18n.local_date, "date")
     app.add_template_filter(i18n.local_time, "time")
+    app.add_template_filter(i18n.local_range, "when")
+    app.add_template_filter(event_spans_days, "spans_days")
     app.add_template_filter(format_label, "label")
     app.context_processor(_context)
     app.add_template_global(public_url_for, "public_url_for")
@@ -67,3 +69,8 @@ def render_text(template: str, **context) -> str:
         env = current_app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
         current_app.extensions["text_jinja"] = env
     return env.get_template(template).render(**context)
+
+
+def event_spans_days(event) -> bool:
+    """Whether an event runs over several local days (its sessions then show their date)."""
+    return i18n.spans_several_days(event.starts_at, event.ends_at, event.timezone)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
-from cryptoparty.core.i18n import local_date, local_time
+from cryptoparty.core.i18n import local_date, local_range
 from cryptoparty.core.security import CONTENT_SECURITY_POLICY
 from cryptoparty.core.urls import public_url_for, stable_uid, stable_uuid
 from cryptoparty.core.validation import content_disposition
@@ -39,9 +39,7 @@ def event_calendar(slug):
 
 
 def _describe(event) -> str:
-    when = _("%(date)s, %(start)s–%(end)s", date=local_date(event.starts_at, event.timezone),
-             start=local_time(event.starts_at, event.timezone),
-             end=local_time(event.ends_at, event.timezone))
+    when = local_range(event.starts_at, event.ends_at, event.timezone)
     where = ", ".join(p for p in (event.venue, event.address) if p)
     return f"{when} · {where}\n\n{event.description}".strip()
 

@@ -1,0 +1,69 @@
+"""Issue 14, dates: one date-range formatter everywhere; a multi-day event keeps its end day."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from flask_babel import force_locale
+
+from cryptoparty.announcements import services as announcements
+from cryptoparty.core.i18n import local_range, spans_several_days
+from cryptoparty.events import services as events
+
+# Saturday 16 May 2026 10:00 → Sunday 17 May 2026 18:00, Paris (UTC+2).
+START = datetime(2026, 5, 16, 8, 0)
+END = datetime(2026, 5, 17, 16, 0)
+def plain(text: str) -> str:
+    """Babel's narrow and thin spaces as plain ones, so the tests read simply."""
+    return text.replace("\u202f", " ").replace("\u2009", " ").replace("\xa0", " ")
+
+
+FULL = "Saturday, May 16, 2026, 10:00 AM – Sunday, May 17, 2026, 6:00 PM"
+
+
+@pytest.fixture
+def weekend(app, make_org, now):
+    org = make_org()
+    event = events.create_event(org, now=now, slug="weekend", title="Week-end vie privée",
+                                kind="install_party", venue="Médiathèque",
+                                starts_at=START, ends_at=END,
+                                registration_opens_at=now - timedelta(days=1))
+    events.add_session(event, label="Dimanche matin", starts_at=END - timedelta(hours=8),
+                       ends_at=END - timedelta(hours=6), now=now)
+    events.change_status(event, "publish", now=now)
+    return event
+
+
+def test_the_formatter(app):
+    with app.test_request_context("/?lang=en"):
+        assert plain(local_range(START, END, "Europe/Paris")) == FULL
+        assert plain(local_range(START, START + timedelta(hours=8), "Europe/Paris")) == \
+            "Saturday, May 16, 2026, 10:00 AM – 6:00 PM"
+        assert plain(local_range(START, START + timedelta(hours=2), "Europe/Paris",
+                           with_date=False)) == "10:00 AM – 12:00 PM"
+        assert plain(local_range(END - timedelta(hours=8), END - timedelta(hours=6), "Europe/Paris",
+                           with_date=False, multi_day=True)) == \
+            "May 17, 2026, 10:00 AM – 12:00 PM"
+    with app.test_request_context("/?lang=fr"), force_locale("fr"):
+        assert plain(local_range(START, END, "Europe/Paris")) == \
+            "samedi 16 mai 2026, 10:00 – dimanche 17 mai 2026, 18:00"
+    # An evening until midnight stays one day.
+    assert not spans_several_days(datetime(2026, 5, 16, 18), datetime(2026, 5, 16, 22),
+                                  "Europe/Paris")
+    assert spans_several_days(START, END, "Europe/Paris")
+
+
+@pytest.mark.parametrize("url", ["/events/weekend/", "/", "/orgs/bib/", "/feed.atom"])
+def test_a_multi_day_event_keeps_its_end_day_everywhere(client, weekend, url):
+    body = plain(client.get(url + "?lang=en").get_data(as_text=True))
+    assert "Sunday, May 17, 2026" in body, url
+
+
+def test_sessions_of_a_multi_day_event_carry_their_date(client, weekend):
+    body = plain(client.get("/events/weekend/?lang=en").get_data(as_text=True))
+    assert "May 17, 2026, 10:00 AM – 12:00 PM" in body
+
+
+def test_the_blog_fragment_keeps_the_end_day(app, weekend):
+    with app.test_request_context("/?lang=en"):
+        text = plain(announcements.draft_text(weekend, "html", "https://example.org"))
+    assert "Sunday, May 17, 2026" in text or "dimanche 17 mai 2026" in text
