@@ -68,6 +68,18 @@ class EndsBeforeStart(InvalidSchedule):
     message = _l("The end must come after the start.")
 
 
+class RegistrationOpensAfterStart(InvalidSchedule):
+    status = 409
+    message = _l("Registration would open after the event starts. Tick “Move the registration "
+                 "window with the event” to shift it by the same amount, or change its dates.")
+
+
+class TooManyFacilitators(DomainError):
+    status = 409
+    message = _l("%(count)d volunteers facilitate this workshop together: it cannot go back to "
+                 "one facilitator. Withdraw or decline co-facilitators first, then try again.")
+
+
 class InvalidCapacity(DomainError):
     message = _l("The capacity must be between 1 and %(maximum)d.")
 

@@ -82,6 +82,10 @@ class EventForm(Form):
         _l("Registration closes"), format=DATETIME_FORMAT,
         validators=[Optional(), _after("registration_opens_at",
                                        _l("Registration must close after it opens."))])
+    move_registration_window = BooleanField(
+        _l("Move the registration window with the event"),
+        description=_l("When you change the dates: registration opens and closes as long "
+                       "before the start as it did."))
     max_party = IntegerField(
         _l("Largest party per ticket"),
         description=_l("So that a parent can register with a child, for instance."),

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from cryptoparty.core import clock, validation
-from cryptoparty.core.errors import DomainError
+from cryptoparty.core.errors import DomainError, RegistrationOpensAfterStart
 from cryptoparty.core.forms import ActionForm, first_error
 from cryptoparty.core.i18n import to_local_naive, to_utc
 from cryptoparty.events import services as event_service
@@ -88,9 +88,13 @@ def event(slug):
     del form.slug
     if form.validate_on_submit():
         try:
-            event_service.update_event(event, now=clock.now(), **_event_data(form, event.timezone))
+            event_service.update_event(
+                event, now=clock.now(),
+                move_registration_window=form.move_registration_window.data,
+                **_event_data(form, event.timezone))
         except DomainError as error:
-            _field_error(form, error, "starts_at")
+            _field_error(form, error, "registration_opens_at"
+                         if isinstance(error, RegistrationOpensAfterStart) else "starts_at")
         else:
             flash(_("The event is saved."), "success")
             return redirect(url_for("manage.event", slug=event.slug))

@@ -67,3 +67,54 @@ def test_the_blog_fragment_keeps_the_end_day(app, weekend):
     with app.test_request_context("/?lang=en"):
         text = plain(announcements.draft_text(weekend, "html", "https://example.org"))
     assert "Sunday, May 17, 2026" in text or "dimanche 17 mai 2026" in text
+
+
+# Edits that contradict what people rely on ----------------------------------
+
+def test_moving_an_event_so_registration_opens_after_the_start_is_refused_then_moved(
+        app, make_event, now):
+    from cryptoparty.core.errors import RegistrationOpensAfterStart
+
+    event = make_event(starts_in=timedelta(days=20), program=[],
+                       registration_opens_at=now + timedelta(days=13))
+    earlier = event.starts_at - timedelta(days=10)
+    with pytest.raises(RegistrationOpensAfterStart):
+        events.update_event(event, now=now, starts_at=earlier,
+                            ends_at=event.ends_at - timedelta(days=10))
+    assert event.starts_at == now + timedelta(days=20)
+    opens, closes = event.registration_opens_at, event.registration_closes_at
+    events.update_event(event, now=now, starts_at=earlier,
+                        ends_at=event.ends_at - timedelta(days=10),
+                        move_registration_window=True)
+    assert event.registration_opens_at == opens - timedelta(days=10)
+    assert event.registration_closes_at == closes - timedelta(days=10)
+
+
+def test_the_organizer_is_told_and_offered_to_move_the_window(organizer_client, make_event, now):
+    event = make_event(organization=organizer_client.organization, starts_in=timedelta(days=20),
+                       program=[], registration_opens_at=now + timedelta(days=13))
+    form = organizer_client.get(f"/manage/events/{event.slug}/?lang=en").get_data(as_text=True)
+    assert "Move the registration window with the event" in form
+    from tests.events.test_views_manage import EVENT_FORM
+
+    data = dict(EVENT_FORM, starts_at="2026-03-11T19:00", ends_at="2026-03-11T23:00",
+                registration_opens_at="2026-03-14T13:00")
+    response = organizer_client.post_form(f"/manage/events/{event.slug}/?lang=en", data)
+    assert response.status_code == 400
+    assert "Registration would open after the event starts" in response.get_data(as_text=True)
+
+
+def test_turning_co_facilitators_off_with_two_confirmed_is_refused(app, make_event, now):
+    from cryptoparty.core.errors import TooManyFacilitators
+    from cryptoparty.volunteers import services as volunteers
+
+    event = make_event()
+    workshop = event.workshops[0]
+    events.update_workshop(workshop, now=now, allow_cofacilitators=True)
+    for name in ("Zoé", "Max"):
+        volunteer, _token = volunteers.sign_up(event, pseudonym=name, now=now)
+        volunteers.assign_volunteer(volunteer, workshop.id, now=now)
+    with pytest.raises(TooManyFacilitators) as refused:
+        events.update_workshop(workshop, now=now, allow_cofacilitators=False)
+    assert "2 volunteers facilitate this workshop together" in refused.value.describe()
+    assert workshop.allow_cofacilitators is True
