@@ -5,7 +5,7 @@ to show ``error.describe()`` beside a field; what is not caught becomes an error
 (or a JSON body under ``/api/``) with ``error.status``.
 """
 
-from flask import jsonify, make_response, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -157,6 +157,12 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        view = app.view_functions.get(request.endpoint)
+        if view is not None and getattr(view, "rerender_on_csrf_error", False) \
+                and not getattr(g, "csrf_expired", False):
+            # The form comes back with what was chosen and a fresh token (core.forms).
+            g.csrf_expired = True
+            return app.make_response(view(**(request.view_args or {})))
         return render_error(400, _("The form expired or was sent from elsewhere. Reload the "
                                    "page and send it again."))
 

@@ -1,10 +1,26 @@
 """Forms every area uses, and the base class of every form."""
 
+from flask import g
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import FieldList
 from wtforms.fields.core import UnboundField
 
 from cryptoparty.core import validation
+
+CSRF_EXPIRED = _l("The form had expired (or your session ended) before it was sent, so nothing "
+                   "was done. What you chose is kept below: check it and send it again.")
+
+
+def rerender_on_csrf_error(view):
+    """Mark a view whose form comes back filled in when its CSRF token has expired.
+
+    The CSRF error handler (core.errors) calls the view again instead of showing an
+    error page; ``Form.validate`` then fails with ``CSRF_EXPIRED`` above the form,
+    the fields keep what was posted and the page carries a fresh token.
+    """
+    view.rerender_on_csrf_error = True
+    return view
 
 
 class Form(FlaskForm):
@@ -16,6 +32,14 @@ class Form(FlaskForm):
     the accepted range. They run before the field's own validators, so no form
     can forget them and the person reads one clear message.
     """
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if getattr(g, "csrf_expired", False) and "csrf_token" in self:
+            self.csrf_token.errors = []
+            self.form_errors.append(str(CSRF_EXPIRED))
+            return False
+        return valid
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):

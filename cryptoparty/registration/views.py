@@ -33,7 +33,7 @@ from icalendar import Event as CalendarEvent
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
-from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.forms import ActionForm, rerender_on_csrf_error
 from cryptoparty.core.i18n import local_time
 from cryptoparty.core.urls import public_url_for, stable_uid
 from cryptoparty.core.validation import content_disposition, safe_line
@@ -126,6 +126,7 @@ def _workshops_by_id(event) -> dict:
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @registration_rate_limit
+@rerender_on_csrf_error
 def register(slug):
     """Pick one workshop per session and a party size; no personal field."""
     event = event_service.get_public_event(slug)

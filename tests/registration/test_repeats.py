@@ -207,3 +207,26 @@ def test_unreachable_redis_keeps_registration_working(backend, tmp_path, gnupg_h
             assert client.get("/events/cryptoparty/register").status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- expired form
+
+def test_a_registration_posted_after_the_session_expired_comes_back_filled_in(
+        client, make_event):
+    event = make_event()
+    data = form_for(event, ("tails",), party=3)
+    data["csrf_token"] = "expired-or-from-a-lost-session"
+    before = counts()
+    response = client.post(f"/events/{event.slug}/register?lang=en", data=data)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "The form had expired" in html
+    tails = next(w for w in event.workshops if w.slug == "tails")
+    assert re.search(rf'value="{tails.id}"[^>]*checked|checked[^>]*value="{tails.id}"', html)
+    assert 'value="3"' in html
+    fresh = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    assert fresh != data["csrf_token"]
+    assert counts() == before
+    # Sent again with the fresh token, it registers.
+    data["csrf_token"] = fresh
+    assert client.post(f"/events/{event.slug}/register", data=data).status_code == 302
