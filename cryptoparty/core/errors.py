@@ -162,7 +162,12 @@ def init_app(app):
                 and not getattr(g, "csrf_expired", False):
             # The form comes back with what was chosen and a fresh token (core.forms).
             g.csrf_expired = True
-            return app.make_response(view(**(request.view_args or {})))
+            try:
+                return app.make_response(view(**(request.view_args or {})))
+            except DomainError as refused:
+                return render_error(refused.status, refused.describe())
+            except HTTPException as refused:
+                return http_error(refused)
         return render_error(400, _("The form expired or was sent from elsewhere. Reload the "
                                    "page and send it again."))
 

@@ -73,4 +73,6 @@ def render_text(template: str, **context) -> str:
 
 def event_spans_days(event) -> bool:
     """Whether an event runs over several local days (its sessions then show their date)."""
-    return i18n.spans_several_days(event.starts_at, event.ends_at, event.timezone)
+    def get(name):
+        return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+    return i18n.spans_several_days(get("starts_at"), get("ends_at"), get("timezone"))
