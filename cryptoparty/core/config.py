@@ -56,6 +56,10 @@ RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_REGISTRATION = "20/minute;200/hour"
 RATELIMIT_CODE_LOOKUP = "30/minute;300/hour"
 
+# How long a write waits for another process's lock on SQLite before the request
+# is answered 503 with Retry-After (nothing written).
+SQLITE_BUSY_TIMEOUT_MS = 30000
+
 # Domain limits that forms and services share.
 MAX_WORKSHOP_CAPACITY = 10_000
 MAX_PARTY_SIZE = 20

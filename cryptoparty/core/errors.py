@@ -123,6 +123,7 @@ TITLES = {
     413: lambda: _("This is too large"),
     429: lambda: _("Too many requests"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("Too busy for a moment"),
 }
 DETAILS = {
     400: lambda: _("Something in the request could not be understood. Go back and check "

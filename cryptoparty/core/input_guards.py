@@ -5,6 +5,9 @@
 - JSON bodies nested deeper than ``validation.MAX_JSON_DEPTH`` are refused as
   malformed (a 400 through ``request.get_json``), before Python's parser could
   exhaust its recursion.
+- SQLite locked by another process beyond its busy timeout: a 503 with
+  ``Retry-After`` and a page that says to try again in a moment; the transaction
+  is rolled back, nothing is written.
 - Whatever still slips through to the database (a value its driver or server
   refuses: a NUL on PostgreSQL, an integer beyond 64 bits) is rolled back and
   answered with a 400, never a 500: nothing was written.
@@ -13,12 +16,14 @@
 import logging
 
 from flask.json.provider import DefaultJSONProvider
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.routing import IntegerConverter
 
 from cryptoparty.core import validation
 
 log = logging.getLogger(__name__)
+# Seconds after which a request refused because the database was busy may be retried.
+BUSY_RETRY_AFTER = 5
 
 
 class Int64Converter(IntegerConverter):
@@ -57,3 +62,19 @@ def init_app(app):
         db.session.rollback()
         log.warning("a value was refused by the database: %s", type(error).__name__)
         return render_error(400, str(validation.InvalidValue().describe()))
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        from flask import current_app
+
+        from cryptoparty.core.errors import render_error
+        from cryptoparty.core.extensions import db
+
+        db.session.rollback()
+        if "database is locked" not in str(getattr(error, "orig", error)):
+            raise error
+        log.warning("the database stayed locked beyond its busy timeout: answered 503")
+        body, status = render_error(503, str(validation.DatabaseBusy().describe()))
+        response = current_app.make_response((body, status))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response

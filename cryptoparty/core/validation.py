@@ -56,6 +56,12 @@ class InvalidValue(DomainError):
     message = _l("A value in this request cannot be stored: check what you typed.")
 
 
+class DatabaseBusy(DomainError):
+    status = 503
+    message = _l("The site is very busy right now and nothing was saved. Try again in a "
+                 "moment: your choices are still on the previous page.")
+
+
 class InvalidInteger(DomainError):
     message = _l("“%(field)s” must be a whole number between %(minimum)s and %(maximum)s.")
 

@@ -55,7 +55,7 @@ def _locale() -> str:
 
 
 def _send(job: kits.PrintJob, *, public: bool):
-    path = kits.pdf_file(job)
+    path = kits.pdf_document(job)
     response = send_file(path, mimetype="application/pdf", download_name=job.filename,
                          as_attachment=False, etag=job.key, conditional=True, max_age=0)
     if public:
@@ -128,7 +128,7 @@ def volunteer_workshop_kit(token, workshop_id):
     job = kits.workshop_kit_job(volunteer.event, workshop, locale=locale,
                                 public_url=_public_url(),
                                 now=clock.now())
-    response = send_file(kits.pdf_file(job), mimetype="application/pdf",
+    response = send_file(kits.pdf_document(job), mimetype="application/pdf",
                          download_name=job.filename, max_age=0)
     response.cache_control.private = True
     return response

@@ -230,3 +230,51 @@ def test_a_registration_posted_after_the_session_expired_comes_back_filled_in(
     # Sent again with the fresh token, it registers.
     data["csrf_token"] = fresh
     assert client.post(f"/events/{event.slug}/register", data=data).status_code == 302
+
+
+# --------------------------------------------------------------------------- faults
+
+@pytest.fixture
+def app_config(request):
+    return getattr(request, "param", {})
+
+
+@pytest.mark.parametrize("app_config", [{"SQLITE_BUSY_TIMEOUT_MS": 50}], indirect=True)
+def test_sqlite_locked_beyond_the_busy_timeout_is_503_with_retry_after(
+        client, make_event, backend, app):
+    import sqlite3
+
+    if backend != "sqlite":
+        pytest.skip("SQLite's database-level lock")
+    event = make_event()
+    before = counts()
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        response = client.post(TICKETS + "?lang=en",
+                               json={"workshops": [event.workshops[1].id]})
+        page = client.post_form(f"/events/{event.slug}/register?lang=en",
+                                form_for(event, ("tails",)))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert "Try again in a moment" in response.get_json()["error"]["message"]
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "Try again in a moment" in page.get_data(as_text=True)
+    assert counts() == before
+
+
+def test_a_read_only_kit_cache_still_serves_the_poster_and_logs_once(
+        client, make_event, app, tmp_path, caplog):
+    make_event()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    app.config["KIT_CACHE_DIR"] = str(blocker / "kits")
+    with caplog.at_level(logging.WARNING):
+        first = client.get("/events/cryptoparty/poster.pdf")
+        second = client.get("/events/cryptoparty/poster.pdf?size=a3")
+    assert first.status_code == 200 and first.data.startswith(b"%PDF")
+    assert second.status_code == 200
+    assert sum("cannot be written" in r.getMessage() for r in caplog.records) == 1
