@@ -3,8 +3,9 @@
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import FieldList
+from wtforms.fields import FieldList, HiddenField
 from wtforms.fields.core import UnboundField
+from wtforms.validators import Length, Optional
 
 from cryptoparty.core import validation
 
@@ -21,6 +22,17 @@ def rerender_on_csrf_error(view):
     """
     view.rerender_on_csrf_error = True
     return view
+
+
+class IdempotencyKeyField(HiddenField):
+    """A creating form's random key (core.idempotency.idempotent_form), new on each display."""
+
+    def __init__(self, **kwargs):
+        from cryptoparty.core import idempotency
+
+        kwargs.setdefault("default", idempotency.new_key)
+        kwargs.setdefault("validators", [Optional(), Length(max=128)])
+        super().__init__(**kwargs)
 
 
 class Form(FlaskForm):

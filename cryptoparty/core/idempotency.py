@@ -59,7 +59,7 @@ class IdempotencyKey(db.Model):
     key_hash = db.Column(db.String(64), primary_key=True)
     scope = db.Column(db.String(40), nullable=False)
     object_id = db.Column(db.Integer, nullable=False)
-    sealed = db.Column(db.String(100), nullable=True)
+    sealed = db.Column(db.String(400), nullable=True)
     request_hash = db.Column(db.String(64), nullable=False)
     expires_at = db.Column(db.DateTime, nullable=False, index=True)
 
@@ -90,11 +90,16 @@ def fingerprint(*parts) -> str:
 def _pad(key: str, length: int) -> bytes:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     derived = hmac.new(secret, b"idempotency-seal-v1", hashlib.sha256).digest()
-    return hmac.new(derived, key.encode(), hashlib.sha512).digest()[:length]
+    pad = b""
+    block = 0
+    while len(pad) < length:
+        pad += hmac.new(derived, f"{block}\n{key}".encode(), hashlib.sha512).digest()
+        block += 1
+    return pad[:length]
 
 
 def seal(key: str, text: str) -> str:
-    """``text`` (at most 64 bytes) readable again only with ``key``."""
+    """``text`` (at most 64 bytes per block) readable again only with ``key``."""
     data = text.encode()
     return base64.b64encode(bytes(a ^ b for a, b in zip(data, _pad(key, len(data)),
                                                         strict=True))).decode()
@@ -142,3 +147,78 @@ def purge(now: datetime) -> int:
     if ids:
         db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.key_hash.in_(ids)))
     return len(ids)
+
+
+# --------------------------------------------------------------------------- any creating form
+
+RESERVATION_TTL = timedelta(minutes=2)
+FIELD = "idempotency_key"
+
+
+class StillBeingSent(DomainError):
+    status = 409
+    message = _l("This form is being sent already: wait a moment, then reload the page.")
+
+
+def idempotent_form(view):
+    """A creating view: the same form (its hidden ``idempotency_key``) posted twice acts once.
+
+    The first post reserves the key (a short reservation, so that a simultaneous
+    double click cannot create twice); when the view answers with a redirect, the
+    key keeps where it led (sealed: it may be a private link) for ``FORM_TTL``, and
+    any repeat is sent there with a sentence saying so. A refused post frees the
+    key, so the corrected form can be sent. Forms carry the key with
+    ``core.forms.IdempotencyKeyField``; a post without one is handled as before.
+    """
+    import functools
+
+    from flask import flash, redirect, request
+    from flask_babel import gettext
+
+    from cryptoparty.core import clock
+    from cryptoparty.core.database import atomic
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        try:
+            key = check_key(request.form.get(FIELD))
+        except InvalidIdempotencyKey:
+            key = None
+        if key is None:
+            return view(*args, **kwargs)
+        scope = f"form:{request.endpoint}:{sorted((request.view_args or {}).items())}"
+        scope = hashlib.sha256(scope.encode()).hexdigest()[:40]
+        now = clock.now()
+        with atomic():
+            row = find(scope, key, "", now, strict=False)
+            if row is None:
+                remember(scope, key, "", 0, now, RESERVATION_TTL)
+        if row is not None:
+            if row.sealed:
+                # Say why, in the flash of a session the person already has (a page
+                # without a session, such as feedback, must not gain a cookie here).
+                if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
+                        flash(gettext("This form had already been sent: here is what it "
+                                  "created. Nothing was created twice."), "info")
+                return redirect(unseal(key, row.sealed), code=303)
+            raise StillBeingSent()
+        done = None
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code in (301, 302, 303) and response.location:
+                done = response.location
+            return response
+        finally:
+            with atomic():
+                hashed = _hash(scope, key)
+                reserved = db.session.get(IdempotencyKey, hashed)
+                if reserved is not None:
+                    if done is None:
+                        db.session.delete(reserved)
+                    else:
+                        reserved.sealed = seal(key, done[:300])
+                        reserved.expires_at = now + FORM_TTL
+
+    return wrapper

@@ -23,7 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from cryptoparty.core.forms import Form
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -58,6 +58,7 @@ def _after(field_name, message):
 
 
 class EventForm(Form):
+    idempotency_key = IdempotencyKeyField()
     kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -104,6 +105,7 @@ class DuplicateForm(Form):
 
 
 class SessionForm(Form):
+    idempotency_key = IdempotencyKeyField()
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=100)])
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
                                    validators=[InputRequired()])
@@ -114,6 +116,7 @@ class SessionForm(Form):
 
 
 class WorkshopForm(Form):
+    idempotency_key = IdempotencyKeyField()
     session_id = SelectField(_l("Session"), coerce=int, validators=[InputRequired()])
     format = SelectField(_l("Format"), choices=workshop_format_choices,
                          validators=[InputRequired()])

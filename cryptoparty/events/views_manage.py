@@ -8,6 +8,7 @@ from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError, RegistrationOpensAfterStart
 from cryptoparty.core.forms import ActionForm, first_error
 from cryptoparty.core.i18n import to_local_naive, to_utc
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import DuplicateForm, EventForm, SessionForm, WorkshopForm
 
@@ -55,6 +56,7 @@ def dashboard():
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
+@idempotent_form
 def new_event():
     """Create an event for one of the organizer's organizations."""
     organizations = {o.slug: o for o in current_user.organizations}
@@ -139,6 +141,7 @@ def _session_times(form, tz):
 
 
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
+@idempotent_form
 def new_session(slug):
     """Add a time slot to an event."""
     event = event_service.get_event_for(current_user, slug)
@@ -210,6 +213,7 @@ def _session_of(event, session_id):
 
 
 @bp.route("/events/<slug>/workshops/new", methods=["GET", "POST"])
+@idempotent_form
 def new_workshop(slug):
     """Add a workshop to one of the event's sessions."""
     event = event_service.get_event_for(current_user, slug)

@@ -7,7 +7,7 @@ only add one anonymous, rate-limited entry that anyone may add directly.
 from flask_babel import lazy_gettext as _l
 from wtforms import FieldList, RadioField, TextAreaField
 
-from cryptoparty.core.forms import Form
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 from cryptoparty.feedback.models import MAX_COMMENT, MAX_MISSING, MAX_NOTE, MAX_USEFUL
 from cryptoparty.feedback.services import MAX_NOTES_AT_ONCE
 
@@ -19,6 +19,7 @@ def rating_choices():
 
 
 class FeedbackForm(Form):
+    idempotency_key = IdempotencyKeyField()
     class Meta:
         csrf = False
 
@@ -34,6 +35,7 @@ class FeedbackForm(Form):
 
 
 class NotesForm(Form):
+    idempotency_key = IdempotencyKeyField()
     class Meta:
         csrf = False
 

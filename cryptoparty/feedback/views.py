@@ -6,6 +6,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, limiter
 from cryptoparty.core.forms import first_error
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.urls import public_url_for
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
@@ -31,6 +32,7 @@ def short(slug):
 @bp.route("/events/<slug>/feedback/<workshop_slug>", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit(_rate_limit, methods=["POST"])
+@idempotent_form
 def give(slug, workshop_slug=None):
     """Rate the evening (or one workshop) and say what was useful or missing."""
     event = event_service.get_public_event(slug)

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import WorkshopForm
 from cryptoparty.kits import catalogue
@@ -76,6 +77,7 @@ def _workshop_form(event, **kwargs) -> WorkshopForm:
 
 
 @bp.route("/events/<slug>/workshops/from-catalogue/<key>", methods=["GET", "POST"])
+@idempotent_form
 def new_workshop(slug, key):
     """A workshop form filled from a recipe, in the organization's language; saving it
     creates the workshop linked to the recipe."""
@@ -129,6 +131,7 @@ def _example_source() -> str:
 
 
 @bp.route("/orgs/<org>/recipes/new", methods=["GET", "POST"])
+@idempotent_form
 def new_recipe(org):
     """Add a recipe of the organization: TOML pasted or uploaded, checked like the catalogue."""
     organization = _organization(org)

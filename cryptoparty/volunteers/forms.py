@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cryptoparty.core.forms import Form
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 from cryptoparty.events.forms import level_choices, workshop_format_choices
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
 from cryptoparty.volunteers.models import MAX_PROPOSAL_MINUTES, MIN_PROPOSAL_MINUTES
@@ -41,6 +41,7 @@ def _strip(value):
 
 
 class SignUpForm(Form):
+    idempotency_key = IdempotencyKeyField()
     pseudonym = StringField(
         _l("Pseudonym"),
         description=_l("Any name you like: it is shown in the program if you facilitate a "
@@ -73,6 +74,7 @@ class ClaimForm(Form):
 
 
 class ProposalForm(Form):
+    idempotency_key = IdempotencyKeyField()
     title = StringField(_l("Title"), filters=[_strip],
                         validators=[DataRequired(message=_l("Give a title.")),
                                     Length(max=MAX_TITLE)])

@@ -23,6 +23,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.events import services as event_service
 from cryptoparty.registration.views import already_checked_in_message
@@ -79,6 +80,7 @@ def _keyring_for(event):
 
 @bp.route("/events/<slug>/volunteer", methods=["GET", "POST"])
 @signup_rate_limit
+@idempotent_form
 def call(slug):
     """Workshops looking for a facilitator, the skills sought, and the sign-up form."""
     event = event_service.get_public_event(slug)
@@ -199,6 +201,7 @@ def withdraw_claim(token, claim_id):
 
 @bp.post("/volunteers/<token>/proposals")
 @token_rate_limit
+@idempotent_form
 def propose(token):
     """Propose a workshop."""
     volunteer = service.get_volunteer_by_token(token)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 13:48:21.272269
+Create Date: 2026-12-03 14:13:13.610491
 
 """
 from alembic import op
@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('scope', sa.String(length=40), nullable=False),
     sa.Column('object_id', sa.Integer(), nullable=False),
-    sa.Column('sealed', sa.String(length=100), nullable=True),
+    sa.Column('sealed', sa.String(length=400), nullable=True),
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('key_hash', name=op.f('pk_idempotency_keys'))

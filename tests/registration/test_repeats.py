@@ -278,3 +278,80 @@ def test_a_read_only_kit_cache_still_serves_the_poster_and_logs_once(
     assert first.status_code == 200 and first.data.startswith(b"%PDF")
     assert second.status_code == 200
     assert sum("cannot be written" in r.getMessage() for r in caplog.records) == 1
+
+
+# --------------------------------------------------------------------------- every creating form
+
+def _key_of(client, url) -> str:
+    return HIDDEN_KEY.search(client.get(url).get_data(as_text=True)).group(1)
+
+
+def _rows(model) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _twice(client, url, data, csrf=True) -> tuple:
+    data = dict(data, idempotency_key=_key_of(client, url))
+    if csrf:
+        data["csrf_token"] = client.csrf_token()
+    first = client.post(url, data=data)
+    second = client.post(url + "?lang=en", data=data)
+    return first, second
+
+
+def test_creating_an_event_twice_with_the_same_form_creates_one(organizer_client):
+    from cryptoparty.events.models import Event
+    from tests.events.test_views_manage import EVENT_FORM
+
+    first, second = _twice(organizer_client, "/manage/events/new", EVENT_FORM)
+    assert first.status_code == 302 and second.status_code == 303
+    assert second.location.split("?")[0] == first.location.split("?")[0]
+    assert _rows(Event) == 1
+
+
+def test_adding_a_session_and_a_workshop_twice_creates_one_each(organizer_client, make_event):
+    from cryptoparty.events.models import EventSession
+    from tests.events.test_views_manage import workshop_form
+
+    event = make_event(organization=organizer_client.organization)
+    sessions, workshops = _rows(EventSession), _rows(Workshop)
+    _twice(organizer_client, f"/manage/events/{event.slug}/sessions/new",
+           {"label": "Tard", "starts_at": "2026-03-11T23:00", "ends_at": "2026-03-11T23:30"})
+    _twice(organizer_client, f"/manage/events/{event.slug}/workshops/new",
+           workshop_form(event.sessions[0].id, title="Threat models"))
+    assert _rows(EventSession) <= sessions + 1 and _rows(Workshop) == workshops + 1
+
+
+def test_signing_up_as_a_volunteer_twice_creates_one(client, volunteer_event):
+    from cryptoparty.volunteers.models import Volunteer
+
+    first, second = _twice(client, "/events/cryptoparty/volunteer", {"pseudonym": "Zoé"})
+    assert first.status_code == 302 and second.status_code == 303
+    # The repeat leads to the same private link (it was sealed under the form's key).
+    assert second.location == first.location
+    assert _rows(Volunteer) == 1
+
+
+def test_giving_feedback_twice_with_the_same_form_counts_once(client, make_event, app):
+    from cryptoparty.feedback.models import Feedback
+
+    make_event(starts_in=timedelta(hours=-2))
+    first, second = _twice(client, "/events/cryptoparty/feedback",
+                           {"rating": "4", "comment": "Merci"}, csrf=False)
+    assert first.status_code == 303 and second.status_code == 303
+    assert _rows(Feedback) == 1
+
+
+def test_a_refused_post_frees_its_key(organizer_client):
+    from cryptoparty.events.models import Event
+    from tests.events.test_views_manage import EVENT_FORM
+
+    key = _key_of(organizer_client, "/manage/events/new")
+    token = organizer_client.csrf_token()
+    bad = organizer_client.post("/manage/events/new", data=dict(
+        EVENT_FORM, title="", idempotency_key=key, csrf_token=token))
+    assert bad.status_code == 400
+    good = organizer_client.post("/manage/events/new", data=dict(
+        EVENT_FORM, idempotency_key=key, csrf_token=token))
+    assert good.status_code == 302 and _rows(Event) == 1
