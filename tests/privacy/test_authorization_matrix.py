@@ -112,7 +112,7 @@ MATRIX = {
     "POST manage.change_status": ("login", "login", "login", 302, 404),
     "POST manage.delete_session": ("login", "login", "login", 302, 404),
     "POST manage.delete_workshop": ("login", "login", "login", 302, 404),
-    "POST manage.duplicate": ("login", "login", "login", 302, 404),
+    "POST manage.duplicate": ("login", "login", "login", 400, 404),
     "POST manage.edit_session": ("login", "login", "login", 400, 404),
     "POST manage.edit_workshop": ("login", "login", "login", 400, 404),
     "POST manage.event": ("login", "login", "login", 400, 404),
