@@ -116,5 +116,6 @@ def test_turning_co_facilitators_off_with_two_confirmed_is_refused(app, make_eve
         volunteers.assign_volunteer(volunteer, workshop.id, now=now)
     with pytest.raises(TooManyFacilitators) as refused:
         events.update_workshop(workshop, now=now, allow_cofacilitators=False)
-    assert "2 volunteers facilitate this workshop together" in refused.value.describe()
+    with force_locale("en"):
+        assert "2 volunteers facilitate this workshop together" in refused.value.describe()
     assert workshop.allow_cofacilitators is True
