@@ -6,6 +6,7 @@ of ``core.validation`` pin the rule itself.
 
 import importlib
 import pkgutil
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -275,3 +276,30 @@ def test_the_figures_csv_neutralises_a_title_starting_with_tab_equals(
 
 def test_csv_text_removes_control_characters():
     assert csv_text(["a"], [["x\x00y"]]) == "a\r\nxy\r\n"
+
+
+# --------------------------------------------------------------------------- addresses
+
+def test_feed_ids_and_calendar_uids_do_not_follow_the_request_host(client, make_event, app):
+    make_event()
+    app.config["PUBLIC_URL"] = None
+    onion = {"base_url": "http://abcdefghijklmnop.onion"}
+    clear = {"base_url": "https://cryptoparty.example.org"}
+    ids = [re.findall(r"<id>([^<]+)</id>", client.get("/feed.atom", **where).get_data(
+        as_text=True)) for where in (onion, clear)]
+    assert ids[0] == ids[1] and len(ids[0]) == 2
+    assert all(i.startswith("urn:uuid:") for i in ids[0])
+    uids = [re.findall(r"UID:(\S+)", client.get("/events/cryptoparty.ics", **where)
+                       .get_data(as_text=True)) for where in (onion, clear)]
+    assert uids[0] == uids[1] and uids[0]
+    assert not any("onion" in u or "example.org" in u for u in uids[0])
+
+
+def test_one_public_base_url_the_setting_when_set_else_the_request(client, make_event, app):
+    make_event()
+    app.config["PUBLIC_URL"] = "https://cryptoparty.example.org"
+    body = client.get("/api/v1/events", base_url="http://abcdefghijklmnop.onion").get_json()
+    assert body["events"][0]["url"].startswith("https://cryptoparty.example.org/")
+    app.config["PUBLIC_URL"] = None
+    body = client.get("/api/v1/events", base_url="http://abcdefghijklmnop.onion").get_json()
+    assert body["events"][0]["url"].startswith("http://abcdefghijklmnop.onion/")
