@@ -1,7 +1,8 @@
 """Guards at the edge of every request: URL integers, JSON bodies, values a database refuses.
 
 - ``<int:...>`` in a route accepts only what fits a 64-bit column: a larger number
-  is a 404 (no such page), never an ``OverflowError`` in the database driver.
+  is a 404 (no such page), never an ``OverflowError`` in the database driver; a text
+  segment (``<slug>``) with a control character matches no route either.
 - JSON bodies nested deeper than ``validation.MAX_JSON_DEPTH`` are refused as
   malformed (a 400 through ``request.get_json``), before Python's parser could
   exhaust its recursion.
@@ -17,7 +18,7 @@ import logging
 
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import DataError, OperationalError
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from cryptoparty.core import validation
 
@@ -35,6 +36,17 @@ class Int64Converter(IntegerConverter):
                          max=validation.INT64_MAX if max is None else max, signed=signed)
 
 
+class TextConverter(UnicodeConverter):
+    """``<slug>``, ``<code>``...: a path segment with a control character matches no route (404).
+
+    No database is asked about a NUL (PostgreSQL refuses it), on any path.
+    """
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
+
+
 class BoundedJSONProvider(DefaultJSONProvider):
     """Flask's JSON, refusing documents nested too deep as malformed (ValueError)."""
 
@@ -50,6 +62,8 @@ class BoundedJSONProvider(DefaultJSONProvider):
 def init_app(app):
     """Install the converter (before any route is added), the JSON provider and the handler."""
     app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["default"] = TextConverter
+    app.url_map.converters["string"] = TextConverter
     app.json_provider_class = BoundedJSONProvider
     app.json = BoundedJSONProvider(app)
 
