@@ -57,6 +57,7 @@ def create_app(test_config=None):
         database,
         errors,
         i18n,
+        input_guards,
         log_masking,
         security,
         templating,
@@ -72,6 +73,7 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    input_guards.init_app(app)
     log_masking.install(app)
     import_models()
     configure_password_hashing(app.config.get("ARGON2_PARAMETERS"))
@@ -97,6 +99,7 @@ def import_models() -> None:
     """Import every area's models, which registers their tables on ``db.metadata``."""
     import importlib
 
+    importlib.import_module("cryptoparty.core.idempotency")
     for area in AREAS:
         try:
             importlib.import_module(f"cryptoparty.{area}.models")

@@ -1,7 +1,6 @@
 """Forms of organizer accounts: login and the one-time code of the second factor."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -22,8 +21,10 @@ from wtforms.validators import (
     Regexp,
 )
 
+from cryptoparty.core.forms import Form
 
-class OneTimeCodeForm(FlaskForm):
+
+class OneTimeCodeForm(Form):
     """Six digits from an authenticator app."""
 
     code = StringField(
@@ -40,7 +41,7 @@ class DisableTwoFactorForm(OneTimeCodeForm):
                              render_kw={"autocomplete": "current-password"})
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(max=64)],
                         render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
@@ -53,17 +54,17 @@ ROLE_CHOICES = [("owner", _l("Owner")), ("organizer", _l("Organizer")), ("door",
                 ("board", _l("Board (read-only)"))]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="organizer")
     can_read_contacts = BooleanField(_l("May read volunteers' contacts (organizers only)"))
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     can_read_contacts = BooleanField(_l("May read volunteers' contacts (organizers only)"))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     login = StringField(_l("Login"), validators=[DataRequired(), Length(min=3, max=64)],
                         description=_l("3 to 64 characters: lowercase letters, digits, dots, "
                                        "dashes or underscores."),
@@ -86,7 +87,7 @@ class ResetForm(JoinForm):
     display_name = None
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     address = StringField(_l("Public address"), validators=[Optional(), Length(max=300)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
@@ -114,7 +115,7 @@ class SettingsForm(FlaskForm):
                                                     NumberRange(min=1, max=3660)])
 
 
-class NewOrganizationForm(FlaskForm):
+class NewOrganizationForm(Form):
     slug = StringField(_l("Short name in addresses"),
                        validators=[DataRequired(), Length(min=2, max=64),
                                    Regexp(r"^[a-z0-9][a-z0-9-]*$",

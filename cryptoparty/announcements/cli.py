@@ -13,6 +13,7 @@ from cryptoparty.announcements import services as announcement_service
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import db
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
+from cryptoparty.core.urls import public_base_url
 from cryptoparty.events.models import Event
 from cryptoparty.gpg import keyring as openpgp
 
@@ -46,7 +47,7 @@ def generate_key(org, name, email, rotate):
     try:
         key = key_service.generate_key(
             organization, get_keyring(current_app), name=name or organization.name,
-            email=email or key_service.default_email(current_app.config["PUBLIC_URL"]),
+            email=email or key_service.default_email(public_base_url()),
             now=_now(), passphrase=passphrase(current_app), rotate=rotate)
     except key_service.KeyAlreadyExists as error:
         raise click.ClickException(f"{error.describe()} (--rotate)") from None
@@ -65,7 +66,7 @@ def sign(event, redraft):
     found = db.session.scalar(select(Event).filter_by(slug=event))
     if found is None:
         raise click.ClickException(f"No event '{event}'.")
-    public_url = current_app.config["PUBLIC_URL"]
+    public_url = public_base_url()
     now = _now()
     try:
         if redraft:
@@ -100,7 +101,7 @@ def _demo_key_and_announcement(org_slug: str, event_slug: str, now: datetime) ->
     if organization is None:
         return done
     keyring = get_keyring(current_app)
-    public_url = current_app.config["PUBLIC_URL"]
+    public_url = public_base_url()
     if key_service.current_key(organization) is None:
         key_service.generate_key(organization, keyring, name=organization.name,
                                  email=key_service.default_email(public_url), now=now,

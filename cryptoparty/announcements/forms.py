@@ -1,7 +1,6 @@
 """Forms of the organization's key and of the announcements (shape only)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -13,6 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from cryptoparty.core.forms import Form
+
 REVOCATION_CHOICES = [
     SelectChoice("superseded", _l("Replaced by a new key")),
     SelectChoice("compromised", _l("The secret key may be known to someone else")),
@@ -21,7 +22,7 @@ REVOCATION_CHOICES = [
 ]
 
 
-class GenerateKeyForm(FlaskForm):
+class GenerateKeyForm(Form):
     name = StringField(_l("Name on the key"), validators=[DataRequired(), Length(max=200)],
                        description=_l("Usually the organization's name."))
     email = StringField(_l("Address on the key"),
@@ -33,7 +34,7 @@ class GenerateKeyForm(FlaskForm):
                              "announcements it signed)"))
 
 
-class ContactsKeyForm(FlaskForm):
+class ContactsKeyForm(Form):
     """Generate the contacts key here, once, and take its secret part away."""
 
     name = StringField(_l("Name on the key"), validators=[DataRequired(), Length(max=200)])
@@ -43,13 +44,13 @@ class ContactsKeyForm(FlaskForm):
            "nobody can send it again"), validators=[DataRequired()])
 
 
-class KeyUploadForm(FlaskForm):
+class KeyUploadForm(Form):
     key_file = FileField(_l("Key file"), validators=[Optional()])
     key_text = TextAreaField(_l("…or paste the armored key"), validators=[Optional()],
                              render_kw={"rows": 6, "spellcheck": "false"})
 
 
-class RevokeKeyForm(FlaskForm):
+class RevokeKeyForm(Form):
     fingerprint = HiddenField(validators=[DataRequired()])
     reason = SelectField(_l("Reason"), choices=REVOCATION_CHOICES, default="superseded")
     certificate = TextAreaField(
@@ -62,11 +63,11 @@ class RevokeKeyForm(FlaskForm):
                                message=_l("Tick the box to confirm the revocation."))])
 
 
-class AnnouncementTextForm(FlaskForm):
+class AnnouncementTextForm(Form):
     text = TextAreaField(_l("Text"), render_kw={"rows": 14, "spellcheck": "true"})
 
 
-class SignedUploadForm(FlaskForm):
+class SignedUploadForm(Form):
     signed_file = FileField(_l("Signed file (.asc)"), validators=[Optional()])
     signed_text = TextAreaField(_l("…or paste the signed text"), validators=[Optional()],
                                 render_kw={"rows": 6, "spellcheck": "false"})

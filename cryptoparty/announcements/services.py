@@ -178,13 +178,19 @@ def _shorten(text: str, limit: int) -> str:
 def _context(event: Event, public_url: str) -> dict:
     key = key_service.current_key(event.organization)
     tz = event.timezone
+    several = i18n.spans_several_days(event.starts_at, event.ends_at, tz)
     return {
         "event": event, "organization": event.organization, "key": key,
         "fingerprint": openpgp.fingerprint_groups(key.fingerprint) if key else "",
         "date": i18n.local_date(event.starts_at, tz),
         "short_date": i18n.local_date(event.starts_at, tz, "medium"),
         "start": i18n.local_time(event.starts_at, tz), "end": i18n.local_time(event.ends_at, tz),
-        "time": lambda value: i18n.local_time(value, tz),
+        # Over several days, every time carries its date (one formatter: i18n.local_range).
+        "time": (lambda value: i18n.local_datetime(value, tz)) if several
+        else (lambda value: i18n.local_time(value, tz)),
+        "when": i18n.local_range(event.starts_at, event.ends_at, tz),
+        "span": lambda start, end: i18n.local_range(start, end, tz, with_date=False,
+                                                    multi_day=several),
         "where": ", ".join(part for part in (event.venue, event.address) if part),
         "wrap": _wrap, **_urls(event, public_url),
     }

@@ -46,6 +46,8 @@ from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.core.log_masking import error_name
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
+from cryptoparty.core.urls import public_base_url
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.gpg import keyring as openpgp
@@ -63,7 +65,7 @@ def _keyring():
 
 
 def _public_url() -> str:
-    return current_app.config.get("PUBLIC_URL") or request.url_root
+    return public_base_url() + "/"
 
 
 # Template helpers (also for the organization pages of feeds/views.py) -----------
@@ -119,7 +121,7 @@ def public_key(slug):
     except key_service.NoKey:
         abort(404)
     response = Response(block, mimetype="application/pgp-keys")
-    response.headers["Content-Disposition"] = f'inline; filename="{slug}.asc"'
+    response.headers["Content-Disposition"] = content_disposition("inline", slug + ".asc")
     return response
 
 

@@ -49,18 +49,27 @@ WTF_CSRF_TIME_LIMIT = 8 * 3600
 RATELIMIT_ENABLED = True
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = False
+# Redis unreachable (REDIS_URL set): keep serving on per-process limits, with one
+# warning in the log, and go back to the shared limits when Redis answers again.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
 # Per client (keyed hash of the address): registrations, and ticket-code misses
 # (see registration/codes.py for why 300 guesses an hour make guessing hopeless).
 RATELIMIT_REGISTRATION = "20/minute;200/hour"
 RATELIMIT_CODE_LOOKUP = "30/minute;300/hour"
 
+# How long a write waits for another process's lock on SQLite before the request
+# is answered 503 with Retry-After (nothing written).
+SQLITE_BUSY_TIMEOUT_MS = 30000
+
 # Domain limits that forms and services share.
 MAX_WORKSHOP_CAPACITY = 10_000
 MAX_PARTY_SIZE = 20
 
-# Public base URL used in printed material and announcements when there is
-# no request (CLI); e.g. "https://cryptoparty.example.org".
-PUBLIC_URL = "http://127.0.0.1:5000"
+# The public base URL, e.g. "https://cryptoparty.example.org": every absolute link
+# (posters, kits, announcements, feeds, QR codes, the API) starts with it. None: the
+# address each request came to, and http://127.0.0.1:5000 for commands (core/urls.py).
+PUBLIC_URL = None
 
 # OpenPGP (issue 4). The keyring lives in instance/gnupg unless GNUPG_HOME says
 # otherwise; GNUPG_PASSPHRASE (env CRYPTOPARTY_GNUPG_PASSPHRASE) unlocks the

@@ -31,10 +31,10 @@ def init_app(app):
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _tune_sqlite(engine)
+            _tune_sqlite(engine, int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 30000)))
 
 
-def _tune_sqlite(engine: Engine):
+def _tune_sqlite(engine: Engine, busy_timeout_ms: int = 30000):
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite recipe).
@@ -43,7 +43,7 @@ def _tune_sqlite(engine: Engine):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -5,7 +5,7 @@ to show ``error.describe()`` beside a field; what is not caught becomes an error
 (or a JSON body under ``/api/``) with ``error.status``.
 """
 
-from flask import jsonify, render_template, request
+from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -66,6 +66,18 @@ class SessionNoLongerInside(InvalidSchedule):
 
 class EndsBeforeStart(InvalidSchedule):
     message = _l("The end must come after the start.")
+
+
+class RegistrationOpensAfterStart(InvalidSchedule):
+    status = 409
+    message = _l("Registration would open after the event starts. Tick “Move the registration "
+                 "window with the event” to shift it by the same amount, or change its dates.")
+
+
+class TooManyFacilitators(DomainError):
+    status = 409
+    message = _l("%(count)d volunteers facilitate this workshop together: it cannot go back to "
+                 "one facilitator. Withdraw or decline co-facilitators first, then try again.")
 
 
 class InvalidCapacity(DomainError):
@@ -133,6 +145,7 @@ TITLES = {
     413: lambda: _("This is too large"),
     429: lambda: _("Too many requests"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("Too busy for a moment"),
 }
 DETAILS = {
     400: lambda: _("Something in the request could not be understood. Go back and check "
@@ -167,6 +180,17 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        view = app.view_functions.get(request.endpoint)
+        if view is not None and getattr(view, "rerender_on_csrf_error", False) \
+                and not getattr(g, "csrf_expired", False):
+            # The form comes back with what was chosen and a fresh token (core.forms).
+            g.csrf_expired = True
+            try:
+                return app.make_response(view(**(request.view_args or {})))
+            except DomainError as refused:
+                return render_error(refused.status, refused.describe())
+            except HTTPException as refused:
+                return http_error(refused)
         return render_error(400, _("The form expired or was sent from elsewhere. Reload the "
                                    "page and send it again."))
 
@@ -178,7 +202,14 @@ def init_app(app):
     def http_error(error):
         if error.code and error.code < 400:
             return error
-        return render_error(error.code or 500)
+        body, status = render_error(error.code or 500)
+        response = make_response(body, status)
+        # RFC 9110: a 405 says which methods the resource allows (Allow), a 429 or
+        # 503 when to come back (Retry-After): keep the headers werkzeug computed.
+        for name, value in error.get_headers():
+            if name.lower() in ("allow", "retry-after", "www-authenticate"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(InternalServerError)
     def internal_error(error):

@@ -6,10 +6,18 @@ library). No cookie remembers it: links generated during a request that had
 ``?lang=`` carry it on, so the choice survives without storing anything.
 """
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time, get_datetime_format
+from babel import Locale
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_interval,
+    format_time,
+    get_datetime_format,
+    get_time_format,
+)
 from flask import current_app, g, request
 from flask_babel import get_locale
 
@@ -93,6 +101,56 @@ def local_time(value, tz=None, format="short"):
         return ""
     local = _as_local(value, tz)
     return format_time(local, format=format, tzinfo=local.tzinfo, locale=get_locale())
+
+
+def spans_several_days(start, end, tz=None) -> bool:
+    """Whether ``start`` and ``end`` (naive UTC) fall on different local days.
+
+    An end at midnight sharp belongs to the day before (an evening until 00:00).
+    """
+    if start is None or end is None:
+        return False
+    last = _as_local(end, tz) - timedelta(microseconds=1)
+    return _as_local(start, tz).date() != last.date()
+
+
+def local_range(start, end, tz=None, *, with_date: bool = True,
+                multi_day: bool | None = None) -> str:
+    """The one date-range formatter: "Saturday 16 May 2026, 10:00–18:00" or, over several days,
+    "Saturday 16 May 2026, 10:00 – Sunday 17 May 2026, 18:00" (Babel's interval formats).
+
+    ``with_date=False`` gives only the times when the range lies within one day (a
+    session of a one-evening event); ``multi_day`` (e.g. the event's own) forces
+    dates on every range of an event that spans several days.
+    """
+    if start is None or end is None:
+        return ""
+    locale = get_locale()
+    a, b = _as_local(start, tz), _as_local(end, tz)
+    several = spans_several_days(start, end, tz)
+    if several or (multi_day and with_date is False):
+        if not several:
+            # One day of a multi-day event: its date, then its times.
+            return _date_and_times(a, b, locale, format="medium")
+        return Locale.parse(locale).interval_formats.get(None, "{0} – {1}").replace(
+            "{0}", local_datetime(start, tz, "full")).replace(
+            "{1}", local_datetime(end, tz, "full"))
+    times = format_interval(a, b, _time_skeleton(locale), tzinfo=a.tzinfo, locale=locale)
+    if not with_date:
+        return times
+    return _date_and_times(a, b, locale, format="full")
+
+
+def _date_and_times(a, b, locale, format: str) -> str:
+    times = format_interval(a, b, _time_skeleton(locale), tzinfo=a.tzinfo, locale=locale)
+    day = format_date(a.date(), format=format, locale=locale)
+    return f"{day}, {times}"
+
+
+def _time_skeleton(locale) -> str:
+    """Hours and minutes, on the 12- or 24-hour clock as the locale writes them."""
+    pattern = str(get_time_format("short", locale=locale).pattern)
+    return "hm" if "h" in pattern else "Hm"
 
 
 def to_utc(value: datetime, tz: str) -> datetime:

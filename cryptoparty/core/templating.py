@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from werkzeug.security import safe_join
 
 from cryptoparty.core import i18n
+from cryptoparty.core.urls import public_url_for
 
 
 def init_app(app):
@@ -15,7 +16,10 @@ def init_app(app):
     app.add_template_filter(i18n.local_datetime, "datetime")
     app.add_template_filter(i18n.local_date, "date")
     app.add_template_filter(i18n.local_time, "time")
+    app.add_template_filter(i18n.local_range, "when")
+    app.add_template_filter(event_spans_days, "spans_days")
     app.context_processor(_context)
+    app.add_template_global(public_url_for, "public_url_for")
     # Static files: ?v=<hash of the file> in every url_for('static', ...), and a year of
     # caching for a URL that carries it (a changed file gets a new URL). Issue 19.
     app.url_defaults(_static_version)
@@ -72,3 +76,10 @@ def render_text(template: str, **context) -> str:
         env = current_app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
         current_app.extensions["text_jinja"] = env
     return env.get_template(template).render(**context)
+
+
+def event_spans_days(event) -> bool:
+    """Whether an event runs over several local days (its sessions then show their date)."""
+    def get(name):
+        return event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+    return i18n.spans_several_days(get("starts_at"), get("ends_at"), get("timezone"))

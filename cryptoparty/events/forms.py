@@ -5,7 +5,6 @@ them into UTC before calling a service.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 from cryptoparty.events import labels
 from cryptoparty.events.models import EventKind, WorkshopFormat, WorkshopLevel
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
@@ -55,7 +55,8 @@ def _after(field_name, message):
     return check
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
+    idempotency_key = IdempotencyKeyField()
     kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     slug = StringField(
@@ -80,6 +81,10 @@ class EventForm(FlaskForm):
         _l("Registration closes"), format=DATETIME_FORMAT,
         validators=[Optional(), _after("registration_opens_at",
                                        _l("Registration must close after it opens."))])
+    move_registration_window = BooleanField(
+        _l("Move the registration window with the event"),
+        description=_l("When you change the dates: registration opens and closes as long "
+                       "before the start as it did."))
     max_party = IntegerField(
         _l("Largest party per ticket"),
         description=_l("So that a parent can register with a child, for instance."),
@@ -92,13 +97,14 @@ class EventForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=24 * 60)])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(Form):
     # Its own id: the event's form on the same page has a starts_at field too.
     starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
                                    validators=[InputRequired()], id="duplicate_starts_at")
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
+    idempotency_key = IdempotencyKeyField()
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=100)])
     starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
                                    validators=[InputRequired()])
@@ -108,7 +114,8 @@ class SessionForm(FlaskForm):
                                                             "start."))])
 
 
-class WorkshopForm(FlaskForm):
+class WorkshopForm(Form):
+    idempotency_key = IdempotencyKeyField()
     session_id = SelectField(_l("Session"), coerce=int, validators=[InputRequired()])
     format = SelectField(_l("Format"), choices=workshop_format_choices,
                          validators=[InputRequired()])

@@ -12,12 +12,13 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from blinker import Namespace
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from cryptoparty.accounts import roles
 from cryptoparty.accounts.models import Organization, Organizer
 from cryptoparty.accounts.roles import Permission
+from cryptoparty.core import validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import (
     CapacityBelowTaken,
@@ -28,9 +29,11 @@ from cryptoparty.core.errors import (
     HasRegistrations,
     InvalidCapacity,
     InvalidTransition,
+    RegistrationOpensAfterStart,
     SessionNoLongerInside,
     SessionNotFound,
     SessionOutsideEvent,
+    TooManyFacilitators,
     WorkshopNotFound,
 )
 from cryptoparty.core.extensions import db
@@ -158,10 +161,14 @@ def get_workshop_for(organizer: Organizer, workshop_id: int) -> Workshop:
 # Events -------------------------------------------------------------------
 
 def _check_event_times(starts_at, ends_at, opens_at=None, closes_at=None):
+    for value in (starts_at, ends_at, opens_at, closes_at):
+        validation.check_date(value)
     if ends_at <= starts_at:
         raise EndsBeforeStart()
     if opens_at and closes_at and closes_at <= opens_at:
         raise EndsBeforeStart()
+    if opens_at and opens_at >= starts_at:
+        raise RegistrationOpensAfterStart()
 
 
 def create_event(organization, *, now: datetime, slug: str | None = None, **fields) -> Event:
@@ -184,9 +191,21 @@ def create_event(organization, *, now: datetime, slug: str | None = None, **fiel
     return event
 
 
-def update_event(event: Event, *, now: datetime, **fields) -> Event:
-    """Change an event's details; its sessions must still lie within it."""
+def update_event(event: Event, *, now: datetime, move_registration_window: bool = False,
+                 **fields) -> Event:
+    """Change an event's details; its sessions must still lie within it.
+
+    Moving the event never leaves registration opening after the start silently:
+    with ``move_registration_window`` the window moves by the same amount as the
+    start; without it, a window that would open after the start raises
+    ``RegistrationOpensAfterStart`` and the organizer chooses.
+    """
     merged = {k: fields.get(k, getattr(event, k)) for k in EVENT_FIELDS}
+    shift = merged["starts_at"] - event.starts_at
+    if move_registration_window and shift:
+        for key in ("registration_opens_at", "registration_closes_at"):
+            if getattr(event, key) is not None:
+                merged[key] = getattr(event, key) + shift
     _check_event_times(merged["starts_at"], merged["ends_at"],
                        merged["registration_opens_at"], merged["registration_closes_at"])
     for session in event.sessions:
@@ -257,6 +276,8 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
     Every time is shifted by the same amount, so the program keeps its shape;
     registrations, volunteers and announcements are not copied.
     """
+    validation.check_date(starts_at)
+    validation.check_date(starts_at + (event.ends_at - event.starts_at))
     shift = starts_at - event.starts_at
 
     def moved(value):
@@ -290,6 +311,8 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
 # Sessions -----------------------------------------------------------------
 
 def _check_session_times(event: Event, starts_at, ends_at):
+    validation.check_date(starts_at)
+    validation.check_date(ends_at)
     if ends_at <= starts_at:
         raise EndsBeforeStart()
     if starts_at < event.starts_at or ends_at > event.ends_at:
@@ -401,6 +424,16 @@ def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession 
         if _has_registrations(workshop_id=workshop.id):
             raise HasRegistrations()
     with atomic():
+        if workshop.allow_cofacilitators and fields.get("allow_cofacilitators") is False:
+            # Guarded like a claim: no volunteer can slip in between the check and
+            # the change, and a workshop never holds more facilitators than it takes.
+            done = db.session.execute(
+                update(Workshop).where(Workshop.id == workshop.id, Workshop.facilitators <= 1)
+                .values(allow_cofacilitators=False)
+                .execution_options(synchronize_session=False)).rowcount
+            if not done:
+                db.session.refresh(workshop)
+                raise TooManyFacilitators(count=workshop.facilitators)
         if "capacity" in fields:
             registration.lock_event_writes(workshop.event_id)
             # Under the event's write lock no registration can slip in between

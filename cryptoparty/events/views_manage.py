@@ -8,10 +8,11 @@ from wtforms import SelectChoice
 from cryptoparty.accounts import audit, roles
 from cryptoparty.accounts.models import AuditAction, Role
 from cryptoparty.accounts.roles import Permission
-from cryptoparty.core import clock
-from cryptoparty.core.errors import DomainError, EventArchived
-from cryptoparty.core.forms import ActionForm
+from cryptoparty.core import clock, validation
+from cryptoparty.core.errors import DomainError, EventArchived, RegistrationOpensAfterStart
+from cryptoparty.core.forms import ActionForm, first_error
 from cryptoparty.core.i18n import to_local_naive, to_utc
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.events import pages
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import DuplicateForm, EventForm, SessionForm, WorkshopForm
@@ -67,6 +68,7 @@ def dashboard():
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
+@idempotent_form
 def new_event():
     """Create an event for one of the organizer's organizations."""
     organizations = {o.slug: o for o in roles.organizations_with(current_user,
@@ -104,9 +106,13 @@ def event(slug):
     del form.slug
     if form.validate_on_submit():
         try:
-            event_service.update_event(event, now=clock.now(), **_event_data(form, event.timezone))
+            event_service.update_event(
+                event, now=clock.now(),
+                move_registration_window=form.move_registration_window.data,
+                **_event_data(form, event.timezone))
         except DomainError as error:
-            _field_error(form, error, "starts_at")
+            _field_error(form, error, "registration_opens_at"
+                         if isinstance(error, RegistrationOpensAfterStart) else "starts_at")
         else:
             flash(_("The event is saved."), "success")
             return redirect(url_for("manage.event", slug=event.slug))
@@ -159,8 +165,8 @@ def duplicate(slug):
     event = event_service.get_event_for(current_user, slug)
     form = DuplicateForm()
     if not form.validate_on_submit():
-        flash(_("Give the date and time of the new event."), "error")
-        return redirect(url_for("manage.event", slug=event.slug))
+        # A clear 400 (a date out of range says which range is accepted).
+        raise DomainError(first_error(form) or _("Give the date and time of the new event."))
     copy = event_service.duplicate_event(event, starts_at=to_utc(form.starts_at.data,
                                                                  event.timezone), now=clock.now())
     flash(_("This is the copy, as a draft. Check it, then publish it."), "success")
@@ -180,6 +186,7 @@ def _session_times(form, tz):
 
 
 @bp.route("/events/<slug>/sessions/new", methods=["GET", "POST"])
+@idempotent_form
 def new_session(slug):
     """Add a time slot to an event; the form starts where the program stands."""
     event = event_service.get_event_for(current_user, slug)
@@ -257,6 +264,7 @@ def _session_of(event, session_id):
 
 
 @bp.route("/events/<slug>/workshops/new", methods=["GET", "POST"])
+@idempotent_form
 def new_workshop(slug):
     """Add a workshop to one of the event's sessions."""
     event = event_service.get_event_for(current_user, slug)
@@ -266,8 +274,8 @@ def new_workshop(slug):
         flash(_("Add a session first: every workshop belongs to a time slot."), "info")
         return redirect(url_for("manage.new_session", slug=event.slug))
     form = _workshop_form(event)
-    if request.method == "GET" and request.args.get("session", "").isdigit():
-        form.session_id.data = int(request.args["session"])
+    if request.method == "GET" and validation.parse_id(request.args.get("session")):
+        form.session_id.data = validation.parse_id(request.args["session"])
     if form.validate_on_submit():
         try:
             event_service.add_workshop(_session_of(event, form.session_id.data), now=clock.now(),

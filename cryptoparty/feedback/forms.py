@@ -5,9 +5,9 @@ only add one anonymous, rate-limited entry that anyone may add directly.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, RadioField, SelectChoice, TextAreaField
 
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 from cryptoparty.feedback.models import MAX_COMMENT, MAX_MISSING, MAX_NOTE, MAX_USEFUL
 from cryptoparty.feedback.services import MAX_NOTES_AT_ONCE
 
@@ -19,7 +19,8 @@ def rating_choices():
             SelectChoice("1", _l("1 — poor"))]
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(Form):
+    idempotency_key = IdempotencyKeyField()
     class Meta:
         csrf = False
 
@@ -34,7 +35,8 @@ class FeedbackForm(FlaskForm):
                             render_kw={"maxlength": MAX_COMMENT, "rows": 4})
 
 
-class NotesForm(FlaskForm):
+class NotesForm(Form):
+    idempotency_key = IdempotencyKeyField()
     class Meta:
         csrf = False
 

@@ -5,6 +5,9 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, limiter
+from cryptoparty.core.forms import first_error
+from cryptoparty.core.idempotency import idempotent_form
+from cryptoparty.core.urls import public_url_for
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
@@ -30,6 +33,7 @@ def short(slug):
 @bp.route("/events/<slug>/feedback/<workshop_slug>", methods=["GET", "POST"])
 @csrf.exempt
 @limiter.limit(_rate_limit, methods=["POST"])
+@idempotent_form
 def give(slug, workshop_slug=None):
     """Rate the evening (or one workshop) and say what was useful or missing."""
     event = event_service.get_public_event(slug)
@@ -44,8 +48,9 @@ def give(slug, workshop_slug=None):
     form = NotesForm() if kind == "note" else FeedbackForm()
     error = None
     if request.method == "POST":
-        form.validate()
         try:
+            if not form.validate():
+                raise DomainError(first_error(form))
             if kind == "note":
                 feedback_service.leave_notes(event, [f.data for f in form.notes],
                                              now=clock.now(), workshop=workshop)
@@ -72,7 +77,7 @@ def thanks(slug):
 
 def feedback_url_for_slips(event) -> str:
     """The short, absolute address to print on the feedback slips."""
-    return url_for("feedback.short", slug=event.slug, _external=True, lang=None)
+    return public_url_for("feedback.short", slug=event.slug, lang=None)
 
 
 def _event_page_part(event, now) -> dict:

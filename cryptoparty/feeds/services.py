@@ -8,15 +8,18 @@
 - Mastodon: a share link to the instance the person names; no script, no
   third-party request from the page.
 
-URLs are built by the caller (views) and passed in: this module never looks
-at the request.
+URLs and identifiers are built by the caller (views) and passed in: this module
+never looks at the request. Identifiers (``UID``, ``atom:id``) never depend on the
+host (``core.urls.stable_uuid``). Every stored text goes through
+``validation.safe_line`` / ``safe_text``: whatever was stored before the input
+rules, a line break or a control character cannot break a calendar or a feed.
 """
 
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,6 +27,7 @@ from sqlalchemy import select
 from cryptoparty.accounts.models import Organization
 from cryptoparty.core.errors import DomainError, NotFound
 from cryptoparty.core.extensions import db
+from cryptoparty.core.validation import safe_line, safe_text
 from cryptoparty.events.models import Event, EventStatus
 
 if TYPE_CHECKING:  # icalendar and feedgen are imported on first use, not at start
@@ -86,7 +90,7 @@ def _calendar(name: str, language: str | None = None) -> "Calendar":
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", safe_line(name))
     if language:
         cal.add("x-wr-language", language)
     return cal
@@ -102,22 +106,23 @@ def _vevent(uid: str, summary: str, start: datetime, end: datetime, event: Event
     vevent.add("last-modified", _utc(event.updated_at or event.created_at))
     vevent.add("dtstart", _local(start, event))
     vevent.add("dtend", _local(end, event))
-    vevent.add("summary", summary)
+    vevent.add("summary", safe_line(summary))
     if description:
-        vevent.add("description", description)
-    vevent.add("location", location or ", ".join(p for p in (event.venue, event.address) if p))
+        vevent.add("description", safe_text(description))
+    vevent.add("location", safe_line(
+        location or ", ".join(p for p in (event.venue, event.address) if p)))
     vevent.add("url", url)
     vevent.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
     vevent.add("transp", "OPAQUE")
     return vevent
 
 
-def event_calendar(event: Event, *, event_url: str, host: str) -> bytes:
+def event_calendar(event: Event, *, event_url: str, uid: Callable[[str, int], str]) -> bytes:
     """The event's program as iCalendar: one VEVENT per session and one per workshop."""
     cal = _calendar(event.title)
     for session in event.sessions:
         titles = [w.title for w in session.workshops]
-        session_uid = f"session-{session.id}@{host}"
+        session_uid = uid("session", session.id)
         cal.add_component(_vevent(
             session_uid, f"{event.title} — {session.label}", session.starts_at,
             session.ends_at, event, url=event_url,
@@ -125,24 +130,25 @@ def event_calendar(event: Event, *, event_url: str, host: str) -> bytes:
         for workshop in session.workshops:
             text = "\n\n".join(p for p in (workshop.summary, workshop.materials) if p)
             location = ", ".join(p for p in (workshop.room, event.venue, event.address) if p)
-            vevent = _vevent(f"workshop-{workshop.id}@{host}", workshop.title,
+            vevent = _vevent(uid("workshop", workshop.id), workshop.title,
                              session.starts_at, session.ends_at, event,
                              url=f"{event_url}#{workshop.slug}", description=text,
                              location=location)
             vevent.add("related-to", session_uid)
             if workshop.topic_list:
-                vevent.add("categories", workshop.topic_list)
+                vevent.add("categories", [safe_line(t) for t in workshop.topic_list])
             cal.add_component(vevent)
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
 def organization_calendar(organization: Organization, events: list[Event], *,
-                          event_url: Callable[[Event], str], host: str) -> bytes:
+                          event_url: Callable[[Event], str],
+                          uid: Callable[[str, int], str]) -> bytes:
     """The organization's public events as iCalendar, one VEVENT per event."""
     cal = _calendar(organization.name, organization.default_locale)
     for event in events:
-        cal.add_component(_vevent(f"event-{event.id}@{host}", event.title, event.starts_at,
+        cal.add_component(_vevent(uid("event", event.id), event.title, event.starts_at,
                                   event.ends_at, event, url=event_url(event),
                                   description=event.description))
     cal.add_missing_timezones()
@@ -153,13 +159,17 @@ def organization_calendar(organization: Organization, events: list[Event], *,
 
 def atom_feed(events: list[Event], *, title: str, feed_url: str, site_url: str,
               event_url: Callable[[Event], str], describe: Callable[[Event], str],
-              language: str, now: datetime) -> bytes:
-    """An Atom feed of the given events; ``describe(event)`` gives each entry's summary."""
+              language: str, now: datetime,
+              entry_id: Callable[[str, object], str]) -> bytes:
+    """An Atom feed of the given events; ``describe(event)`` gives each entry's summary.
+
+    ``entry_id(kind, key)`` names the feed and each entry whatever the host.
+    """
     from feedgen.feed import FeedGenerator  # imported on first use, not at start
 
     feed = FeedGenerator()
-    feed.id(feed_url)
-    feed.title(title)
+    feed.id(entry_id("feed", urlsplit(feed_url).path))
+    feed.title(safe_line(title))
     feed.link(href=site_url, rel="alternate")
     feed.link(href=feed_url, rel="self")
     feed.language(language)
@@ -171,14 +181,14 @@ def atom_feed(events: list[Event], *, title: str, feed_url: str, site_url: str,
     for event in reversed(events):
         entry = feed.add_entry()
         url = event_url(event)
-        entry.id(url)
-        entry.title(event.title)
+        entry.id(entry_id("event", event.id))
+        entry.title(safe_line(event.title))
         entry.link(href=url, rel="alternate")
         entry.published(_utc(event.created_at))
         entry.updated(_utc(event.updated_at))
-        entry.author(name=event.organization.name)
+        entry.author(name=safe_line(event.organization.name))
         entry.category(term=event.kind)
-        entry.summary(describe(event))
+        entry.summary(safe_text(describe(event)))
     return feed.atom_str(pretty=True)
 
 

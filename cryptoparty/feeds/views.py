@@ -1,15 +1,15 @@
 """Feeds for the outside world, organizations' pages and share links."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
-from cryptoparty.core.i18n import local_date, local_time
+from cryptoparty.core.i18n import local_date, local_range
 from cryptoparty.core.security import CONTENT_SECURITY_POLICY
+from cryptoparty.core.urls import public_url_for, stable_uid, stable_uuid
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import EventStatus
 from cryptoparty.feeds import services as feeds
@@ -20,18 +20,14 @@ ICAL_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 
 
-def _host() -> str:
-    return urlsplit(request.host_url).hostname or "localhost"
-
-
 def _event_url(event) -> str:
-    return url_for("public.event", slug=event.slug, _external=True, lang=None)
+    return public_url_for("public.event", slug=event.slug, lang=None)
 
 
 def _calendar_response(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = ICAL_TYPE
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition("inline", filename)
     return response
 
 
@@ -39,21 +35,19 @@ def _calendar_response(body: bytes, filename: str) -> Response:
 def event_calendar(slug):
     """The event's program as iCalendar: each session and each workshop."""
     event = event_service.get_public_event(slug)
-    body = feeds.event_calendar(event, event_url=_event_url(event), host=_host())
+    body = feeds.event_calendar(event, event_url=_event_url(event), uid=stable_uid)
     return _calendar_response(body, f"{event.slug}.ics")
 
 
 def _describe(event) -> str:
-    when = _("%(date)s, %(start)s–%(end)s", date=local_date(event.starts_at, event.timezone),
-             start=local_time(event.starts_at, event.timezone),
-             end=local_time(event.ends_at, event.timezone))
+    when = local_range(event.starts_at, event.ends_at, event.timezone)
     where = ", ".join(p for p in (event.venue, event.address) if p)
     return f"{when} · {where}\n\n{event.description}".strip()
 
 
 def _atom_response(events, *, title, feed_url, site_url) -> Response:
     body = feeds.atom_feed(events, title=title, feed_url=feed_url, site_url=site_url,
-                           event_url=_event_url, describe=_describe,
+                           event_url=_event_url, describe=_describe, entry_id=stable_uuid,
                            language=str(get_locale()), now=clock.now())
     response = Response(body)
     response.headers["Content-Type"] = ATOM_TYPE
@@ -65,8 +59,8 @@ def atom():
     """Upcoming events of every organization, as Atom."""
     events = event_service.upcoming_events(clock.now())
     return _atom_response(events, title=_("Upcoming CryptoParties and privacy cafés"),
-                          feed_url=url_for("feeds.atom", _external=True),
-                          site_url=url_for("public.index", _external=True))
+                          feed_url=public_url_for("feeds.atom"),
+                          site_url=public_url_for("public.index"))
 
 
 @bp.get("/orgs/<slug>/")
@@ -87,7 +81,7 @@ def organization_calendar(slug):
     """The organization's public events as iCalendar, one entry per event."""
     org = feeds.get_organization(slug)
     body = feeds.organization_calendar(org, feeds.public_events_of(org), event_url=_event_url,
-                                       host=_host())
+                                       uid=stable_uid)
     return _calendar_response(body, f"{org.slug}.ics")
 
 
@@ -97,9 +91,8 @@ def organization_atom(slug):
     org = feeds.get_organization(slug)
     events = event_service.upcoming_events(clock.now(), organization=org)
     return _atom_response(events, title=org.name,
-                          feed_url=url_for("feeds.organization_atom", slug=org.slug,
-                                           _external=True),
-                          site_url=url_for("feeds.organization", slug=org.slug, _external=True))
+                          feed_url=public_url_for("feeds.organization_atom", slug=org.slug),
+                          site_url=public_url_for("feeds.organization", slug=org.slug))
 
 
 # Sharing --------------------------------------------------------------------

@@ -16,14 +16,13 @@ Contract:
   registered people who were not checked in, once the event has started.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 
 from cryptoparty.core.database import atomic
+from cryptoparty.core.exports import csv_text
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event, EventStatus
 from cryptoparty.feedback.services import FeedbackSummary, summarize_feedback
@@ -253,25 +252,17 @@ def _number(value, digits=2):
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def _text(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def figures_csv(report: EventReport) -> str:
-    """The aggregates as CSV: one row for the event, then one per workshop."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    """The aggregates as CSV: one row for the event, then one per workshop (core.exports)."""
     event = report.event
-    writer.writerow(["event", "", event.slug, _text(event.title), report.capacity,
-                     report.registered, report.waitlisted, report.checked_in, report.walk_ins,
-                     report.attendance,
-                     _number(report.no_shows), "",
-                     report.feedback.responses + report.feedback.notes,
-                     _number(report.feedback.average)])
+    rows = [["event", "", event.slug, event.title, report.capacity,
+             report.registered, report.waitlisted, report.checked_in, report.walk_ins,
+             report.attendance,
+             _number(report.no_shows), "",
+             report.feedback.responses + report.feedback.notes,
+             _number(report.feedback.average)]]
     for w in report.workshops:
-        writer.writerow(["workshop", _text(w.session), w.slug, _text(w.title), w.capacity,
-                         w.confirmed, w.waitlisted, "", "", "", "", _number(w.fill_rate),
-                         w.feedback_count, _number(w.rating)])
-    return out.getvalue()
+        rows.append(["workshop", w.session, w.slug, w.title, w.capacity,
+                     w.confirmed, w.waitlisted, "", "", "", "", _number(w.fill_rate),
+                     w.feedback_count, _number(w.rating)])
+    return csv_text(CSV_COLUMNS, rows)

@@ -11,6 +11,7 @@ from cryptoparty.accounts.models import AuditAction
 from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.feedback import services as feedback_service
@@ -92,7 +93,8 @@ def figures_csv(slug):
     audit.record(current_user, event.organization, AuditAction.FIGURES_EXPORTED,
                  f"{event.slug}-figures.csv", clock.now())
     response = Response(figures_service.figures_csv(report), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}-figures.csv"'
+    response.headers["Content-Disposition"] = content_disposition(
+        "attachment", event.slug + "-figures.csv")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -108,7 +110,8 @@ def report_pdf(slug):
         report, history, generated_on=format_date(clock.now().date(), "long"),
         date_format=_history_label)
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-report.pdf"'
+    response.headers["Content-Disposition"] = content_disposition(
+        "inline", event.slug + "-report.pdf")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -352,7 +352,8 @@ def _key_parameters(name: str, email: str, passphrase: str | None, expire: str):
     """The user ID, expiry and passphrase of a key to generate, checked."""
     name = (name or "").strip()
     email = (email or "").strip()
-    if (not name or len(name) > 200 or any(c in name for c in "<>")
+    # A user ID starting with "-" would be read by gpg as an option.
+    if (not name or name.startswith("-") or len(name) > 200 or any(c in name for c in "<>")
             or any(ord(c) < 32 or ord(c) == 127 for c in name)
             or len(email) > 254 or not _EMAIL_RE.match(email)):
         raise InvalidUserID()

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from cryptoparty.core.errors import DomainError
+from cryptoparty.core.urls import public_base_url
 from cryptoparty.events.services import event_by_slug_or_none
 from cryptoparty.kits import services as kits
 
@@ -35,7 +36,7 @@ def kit(event_slug, output, lang, paper, workshop_slug):
     if locale not in kits.LANGUAGES:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    public_url = current_app.config["PUBLIC_URL"]
+    public_url = public_base_url()
     try:
         if workshop_slug:
             workshop = next((w for w in event.workshops if w.slug == workshop_slug), None)

@@ -36,6 +36,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import math
 import os
 import tempfile
@@ -57,6 +58,8 @@ from cryptoparty.core.templating import render_page
 from cryptoparty.events.models import Event, Workshop
 from cryptoparty.kits.recipes import find_recipe
 from cryptoparty.registration.models import ChoiceStatus
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = ROOT / "static"
 TEMPLATES_DIR = ROOT / "templates" / "pdf" / "kit"
@@ -445,7 +448,35 @@ def pdf_file(job: PrintJob, directory: Path | None = None) -> Path:
     path = directory / f"{job.key}.pdf"
     if path.exists():
         return path
+    return _store(directory, path, render_pdf(job))
+
+
+_unwritable_logged: set = set()
+
+
+def pdf_document(job: PrintJob, directory: Path | None = None) -> Path | io.BytesIO:
+    """The job's PDF for a response: from the cache, or rendered and cached.
+
+    A cache that cannot be written (a read-only instance folder, a full disk) does
+    not stop the document: it is served from memory, and the failure is logged
+    once per folder.
+    """
+    directory = Path(directory) if directory is not None else cache_dir()
+    path = directory / f"{job.key}.pdf"
+    if path.exists():
+        return path
     pdf = render_pdf(job)
+    try:
+        return _store(directory, path, pdf)
+    except OSError as error:
+        if str(directory) not in _unwritable_logged:
+            _unwritable_logged.add(str(directory))
+            log.warning("the kit cache %s cannot be written (%s): PDFs are served "
+                        "without caching", directory, type(error).__name__)
+        return io.BytesIO(pdf)
+
+
+def _store(directory: Path, path: Path, pdf: bytes) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".pdf")
     try:

@@ -5,7 +5,7 @@ from everything they show; a download sends the cached file with that key as
 its ETag, so a browser that already has it gets a 304.
 """
 
-from flask import Blueprint, current_app, request, send_file, url_for
+from flask import Blueprint, current_app, request, send_file
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import EventNotFound, WorkshopNotFound
 from cryptoparty.core.extensions import db
+from cryptoparty.core.urls import public_url_for
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import Event, Workshop
 from cryptoparty.kits import services as kits
@@ -49,7 +50,7 @@ def may_download_workshop_kit(user_or_volunteer, workshop: Workshop) -> bool:
 
 def _public_url() -> str:
     # lang=None keeps ?lang= out of the base address (url_defaults would add it).
-    return url_for("public.index", lang=None, _external=True).rstrip("/")
+    return public_url_for("public.index", lang=None).rstrip("/")
 
 
 def _locale() -> str:
@@ -58,7 +59,7 @@ def _locale() -> str:
 
 
 def _send(job: kits.PrintJob, *, public: bool):
-    path = kits.pdf_file(job)
+    path = kits.pdf_document(job)
     response = send_file(path, mimetype="application/pdf", download_name=job.filename,
                          as_attachment=False, etag=job.key, conditional=True, max_age=0)
     if public:
@@ -130,10 +131,9 @@ def volunteer_workshop_kit(token, workshop_id):
     if locale not in kits.LANGUAGES:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     job = kits.workshop_kit_job(volunteer.event, workshop, locale=locale,
-                                public_url=url_for("public.index", lang=None,
-                                                   _external=True).rstrip("/"),
+                                public_url=_public_url(),
                                 now=clock.now())
-    response = send_file(kits.pdf_file(job), mimetype="application/pdf",
+    response = send_file(kits.pdf_document(job), mimetype="application/pdf",
                          download_name=job.filename, max_age=0)
     response.cache_control.private = True
     return response

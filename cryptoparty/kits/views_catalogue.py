@@ -10,9 +10,10 @@ from wtforms import SelectChoice
 from cryptoparty.accounts import roles
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.roles import Permission
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.events import services as event_service
 from cryptoparty.events.forms import WorkshopForm
 from cryptoparty.events.models import EventStatus
@@ -83,6 +84,7 @@ def _workshop_form(event, **kwargs) -> WorkshopForm:
 
 
 @bp.route("/events/<slug>/workshops/from-catalogue/<key>", methods=["GET", "POST"])
+@idempotent_form
 def new_workshop(slug, key):
     """A workshop form filled from a recipe, in the organization's language; saving it
     creates the workshop linked to the recipe."""
@@ -97,8 +99,8 @@ def new_workshop(slug, key):
     if request.method == "GET":
         form = _workshop_form(event, data={k: v for k, v in prefill.items()
                                            if k != "recipe_key"})
-        if request.args.get("session", "").isdigit():
-            form.session_id.data = int(request.args["session"])
+        if validation.parse_id(request.args.get("session")):
+            form.session_id.data = validation.parse_id(request.args["session"])
     else:
         form = _workshop_form(event)
     if form.validate_on_submit():
@@ -136,6 +138,7 @@ def _example_source() -> str:
 
 
 @bp.route("/orgs/<org>/recipes/new", methods=["GET", "POST"])
+@idempotent_form
 def new_recipe(org):
     """Add a recipe of the organization: TOML pasted or uploaded, checked like the catalogue."""
     organization = _organization(org)

@@ -54,6 +54,9 @@ class Field:
         return f"{self.table}.{self.column}"
 
 
+RETENTION_IDEMPOTENCY = T(
+    "Deleted 8 hours after the form was sent (24 hours for the API).",
+    "Supprimé 8 heures après l'envoi du formulaire (24 heures pour l'API).")
 RETENTION_TICKETS = T(
     "Deleted by the daily purge once the event's retention period is over "
     "(7 days after its end by default, set per event).",
@@ -432,6 +435,30 @@ _TABLES = {
                        "relier à une personne)."),
         "checked_in": ("Whether the party was welcomed at the door.",
                        "Si le groupe a été accueilli à l'entrée."),
+        "checked_in_at": ("When the party was welcomed at the door (to the minute), so that "
+                          "a second scan of the same code says so.",
+                          "Heure de l'accueil à l'entrée (à la minute près), pour qu'un "
+                          "second passage du même code le signale."),
+    }),
+    "idempotency_keys": ("registration", {
+        "key_hash": ("Keyed hash of a random key that a registration form (or an API client) "
+                     "sent, so that sending it twice creates one ticket.",
+                     "Empreinte à clé d'une clé aléatoire envoyée par un formulaire "
+                     "d'inscription (ou un client de l'API), pour qu'un double envoi ne crée "
+                     "qu'un billet.", RETENTION_IDEMPOTENCY),
+        "scope": ("Which form or API call it belongs to.",
+                  "Le formulaire ou l'appel d'API auquel elle appartient.", RETENTION_IDEMPOTENCY),
+        "object_id": ("The ticket the first sending created.",
+                      "Le billet créé par le premier envoi.", RETENTION_IDEMPOTENCY),
+        "sealed": ("The ticket code, sealed so that only the holder of the random key can read "
+                   "it back.",
+                   "Le code du billet, scellé : seul le détenteur de la clé aléatoire peut le "
+                   "relire.", RETENTION_IDEMPOTENCY),
+        "request_hash": ("Fingerprint of what was asked (event, workshops, party).",
+                         "Empreinte de la demande (événement, ateliers, nombre de personnes).",
+                         RETENTION_IDEMPOTENCY),
+        "expires_at": ("When the record is deleted.", "Moment où l'enregistrement est supprimé.",
+                       RETENTION_IDEMPOTENCY),
     }),
     "ticket_choices": ("registration", {
         "id": ("Internal number; orders the waiting list.",

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from cryptoparty.accounts import audit
+from cryptoparty.core import idempotency
 from cryptoparty.core.database import atomic
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event, EventStatus
@@ -95,6 +96,9 @@ def purge(now: datetime) -> PurgeReport:
         report.events.append(purge_event(db.session.get(Event, event_id), now))
     # The audit trail: entries older than their organization's audit retention.
     report.audit_entries = audit.purge(now)
+    # Expired idempotency keys (also dropped whenever a new key is stored).
+    with atomic():
+        idempotency.purge(now)
     return report
 
 

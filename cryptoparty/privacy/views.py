@@ -16,6 +16,7 @@ from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.extensions import db
 from cryptoparty.core.resources import ROOT
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.privacy import inventory
 
 bp = Blueprint("records", __name__, url_prefix="/manage/orgs")
@@ -79,7 +80,7 @@ def record_pdf(slug):
     pdf = HTML(string=html, base_url=str(ROOT), url_fetcher=_local_files_fetcher()).write_pdf()
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="record-of-processing-{organization.slug}.pdf"')
+        content_disposition("attachment", "record-of-processing-" + organization.slug + ".pdf"))
     return response
 
 

@@ -5,15 +5,19 @@ from datetime import timezone
 from flask import Blueprint, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf
+from cryptoparty.core.urls import public_url_for
 from cryptoparty.events import services as event_service
 from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
 from cryptoparty.registration import views as tickets_views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# The bounds the API enforces, also stated in openapi.json (tests compare them).
+MAX_WORKSHOPS = validation.MAX_LIST_ITEMS
+MAX_PARTY = 20  # the largest "largest party per ticket" an event may set
 # JSON bodies cannot be sent cross-site by a plain HTML form, and the API sets
 # no cookie: CSRF protection has nothing to protect here.
 csrf.exempt(bp)
@@ -39,8 +43,8 @@ def event_summary(event) -> dict:
         "end": iso(event.ends_at),
         "registration_opens": iso(event.registration_opens_at),
         "registration_closes": iso(event.registration_closes_at),
-        "url": url_for("public.event", slug=event.slug, _external=True),
-        "api_url": url_for("api.event", slug=event.slug, _external=True),
+        "url": public_url_for("public.event", slug=event.slug),
+        "api_url": public_url_for("api.event", slug=event.slug),
     }
 
 
@@ -123,12 +127,19 @@ def create_ticket(slug):
     workshops = body.get("workshops")
     if not isinstance(workshops, list):
         raise registration.NoWorkshopChosen()
+    if len(workshops) > MAX_WORKSHOPS:
+        raise validation.InvalidList(field="workshops", maximum=MAX_WORKSHOPS)
+    # The service checks the party against the event's own maximum (at most MAX_PARTY).
     party = body.get("party", 1)
-    result = registration.register(event, workshops, party, now=clock.now())
+    result = registration.register(event, workshops, party, now=clock.now(),
+                                   idempotency_key=request.headers.get("Idempotency-Key"),
+                                   idempotency_scope="registration-api")
     response = jsonify(code=codes.display(result.code), status=result.status,
                        choices=[{"workshop": c.workshop_id, "status": c.status}
                                 for c in result.choices])
     response.status_code = 201
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["Location"] = url_for("api.ticket", code=codes.display(result.code))
     response.headers["Cache-Control"] = "no-store"
     return response

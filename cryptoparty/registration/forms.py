@@ -1,9 +1,11 @@
 """Forms of anonymous registration, ticket changes and check-in (shape only, no queries)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from cryptoparty.core import idempotency
+from cryptoparty.core.forms import Form
 
 
 def session_field_name(session_id: int) -> str:
@@ -11,12 +13,19 @@ def session_field_name(session_id: int) -> str:
     return f"session_{session_id}"
 
 
-class TicketChoicesForm(FlaskForm):
+class TicketChoicesForm(Form):
     """One radio group per session (added by ``ticket_choices_form``)."""
 
 
 class RegistrationForm(TicketChoicesForm):
-    """Choices and a party size (added by ``ticket_choices_form``, its maximum per event)."""
+    """Choices and a party size (added by ``ticket_choices_form``, its maximum per event).
+
+    ``idempotency_key``: a random nonce, new with each form shown; posting the
+    same form twice answers with the ticket of the first post (core.idempotency).
+    """
+
+    idempotency_key = HiddenField(default=idempotency.new_key,
+                                  validators=[Optional(), Length(max=128)])
 
 
 def _party_field(max_party: int):
@@ -56,28 +65,28 @@ def chosen_workshop_ids(form, event) -> list[int]:
     return picked
 
 
-class PartyForm(FlaskForm):
+class PartyForm(Form):
     party = IntegerField(_l("New number of people"),
                          validators=[InputRequired(message=_l("Give the number of people."))])
 
 
-class CancelTicketForm(FlaskForm):
+class CancelTicketForm(Form):
     confirm = BooleanField(_l("Yes, cancel this ticket and free its seats"),
                            validators=[DataRequired(message=_l("Tick the box to confirm."))])
 
 
-class TicketLookupForm(FlaskForm):
+class TicketLookupForm(Form):
     code = StringField(_l("Ticket code"), validators=[DataRequired(), Length(max=64)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                   "spellcheck": "false"})
 
 
-class DoorCheckInForm(FlaskForm):
+class DoorCheckInForm(Form):
     ticket = StringField(_l("Ticket code or check-in tag"),
                          validators=[DataRequired(), Length(max=64)],
                          render_kw={"autocomplete": "off", "autocapitalize": "characters",
                                     "spellcheck": "false"})
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(Form):
     delta = IntegerField(validators=[InputRequired()])

@@ -42,6 +42,9 @@ class Ticket(db.Model):
     # The day only: a finer time could help link a ticket to a person.
     created_on = db.Column(db.Date, nullable=False)
     checked_in = db.Column(db.Boolean, nullable=False, default=False)
+    # When the party was welcomed (to the minute), so that a second scan of the
+    # same code says "already checked in at 20:47"; deleted with the ticket.
+    checked_in_at = db.Column(db.DateTime, nullable=True)
 
     event = db.relationship("Event")
     choices = db.relationship("TicketChoice", back_populates="ticket",

@@ -45,6 +45,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
+from cryptoparty.core import idempotency, validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, EventNotFound, NotFound
 from cryptoparty.core.extensions import db
@@ -130,6 +131,16 @@ class WorkshopFull(DomainError):
     message = _l("“%(title)s” is full: nothing was changed, you keep your current choice.")
 
 
+class AlreadyCheckedIn(DomainError):
+    status = 409
+    message = _l("Already checked in.")
+
+    def __init__(self, ticket):
+        super().__init__()
+        self.ticket = ticket
+        self.at = ticket.checked_in_at
+
+
 class InvalidWalkIns(DomainError):
     message = _l("The number of walk-ins cannot go below zero.")
 
@@ -152,6 +163,7 @@ class Registration:
     ticket_id: int
     party: int
     choices: list[ChoiceOutcome]
+    replayed: bool = False  # a repeat of the same request (idempotency key)
 
     @property
     def status(self) -> str:
@@ -221,7 +233,8 @@ def check_party(event: Event, party) -> int:
 def _workshop_rows(event_id: int, workshop_ids) -> list:
     """(id, session_id, title) of the chosen workshops, checked against the event."""
     ids = list(workshop_ids)
-    if any(isinstance(i, bool) or not isinstance(i, int) for i in ids):
+    # An id beyond a 64-bit column (or below 1) cannot be a workshop of the event.
+    if not all(validation.int_in_range(i, 1, validation.INT64_MAX) for i in ids):
         raise UnknownWorkshop()
     if not ids:
         raise NoWorkshopChosen()
@@ -308,23 +321,41 @@ def promote_waitlist(workshop_id: int) -> list[int]:
 
 # Registering ----------------------------------------------------------------
 
-def register(event: Event, workshop_ids, party, *, now: datetime) -> Registration:
+def register(event: Event, workshop_ids, party, *, now: datetime,
+             idempotency_key: str | None = None,
+             idempotency_scope: str = "registration-form") -> Registration:
     """Create an anonymous ticket: one seat (or waitlist place) per chosen workshop.
 
     ``workshop_ids`` holds at most one workshop per session of ``event``.
     Raises ``RegistrationClosed`` (and subclasses), ``InvalidParty``,
     ``UnknownWorkshop``, ``TwoWorkshopsInOneSession`` or ``NoWorkshopChosen``
     before writing anything.
+
+    With an ``idempotency_key`` (a form's nonce, an API client's header), a
+    repeat of the same request answers with the ticket the first one created
+    (``replayed``), and takes no seat; the same key with another request is
+    refused (``core.idempotency``).
     """
     check_registration_open(event, now)
     party = check_party(event, party)
     event_id = event.id
     rows = _workshop_rows(event_id, workshop_ids)
+    key = idempotency.check_key(idempotency_key)
+    asked = idempotency.fingerprint(event_id, sorted(r.id for r in rows), party)
     code = codes.new_code()
     code_hash = codes.hash_code(code)
     outcomes = []
     with atomic():
         _lock_event(event_id)
+        if key is not None:
+            known = idempotency.find(idempotency_scope, key, asked, now,
+                                     strict=not idempotency_scope.endswith("form"))
+            ticket = db.session.get(Ticket, known.object_id) if known else None
+            if ticket is not None:
+                return Registration(
+                    code=idempotency.unseal(key, known.sealed), ticket_id=ticket.id,
+                    party=ticket.party, replayed=True,
+                    choices=[ChoiceOutcome(c.workshop_id, c.status) for c in ticket.choices])
         # Core statements on the hot path (issue 19): no unit of work for two rows.
         ticket_id = db.session.execute(
             insert(Ticket).values(event_id=event_id, code_hash=code_hash, party=party,
@@ -338,6 +369,11 @@ def register(event: Event, workshop_ids, party, *, now: datetime) -> Registratio
                             "workshop_id": row.id, "status": status})
             outcomes.append(ChoiceOutcome(row.id, status))
         db.session.execute(insert(TicketChoice), choices)
+        if key is not None:
+            ttl = idempotency.FORM_TTL if idempotency_scope.endswith("form") \
+                else idempotency.API_TTL
+            idempotency.remember(idempotency_scope, key, asked, ticket_id, now, ttl,
+                                 secret=code)
     return Registration(code=code, ticket_id=ticket_id, party=party, choices=outcomes)
 
 
@@ -493,16 +529,29 @@ def cancel(ticket: Ticket, *, now: datetime) -> Ticket:
 
 # At the door ----------------------------------------------------------------
 
-def check_in(ticket: Ticket, *, checked_in: bool = True) -> Ticket:
-    """Mark a ticket as arrived (or undo it). A cancelled ticket cannot be checked in."""
+def check_in(ticket: Ticket, *, checked_in: bool = True, now: datetime | None = None) -> Ticket:
+    """Mark a ticket as arrived (or undo it). A cancelled ticket cannot be checked in.
+
+    A ticket already checked in raises ``AlreadyCheckedIn`` (with the time of the
+    first check-in), on every path: the conditional UPDATE decides, so two
+    simultaneous scans cannot both look like a first.
+    """
     if ticket.status == TicketStatus.CANCELLED:
         raise TicketCancelled()
     ticket_id = ticket.id
     with atomic():
-        db.session.execute(update(Ticket).where(Ticket.id == ticket_id)
-                           .values(checked_in=checked_in)
-                           .execution_options(synchronize_session=False))
-    return db.session.get(Ticket, ticket_id, populate_existing=True)
+        query = update(Ticket).where(Ticket.id == ticket_id)
+        if checked_in:
+            at = now.replace(second=0, microsecond=0) if now else None
+            query = query.where(Ticket.checked_in.is_(False)).values(
+                checked_in=True, checked_in_at=at)
+        else:
+            query = query.values(checked_in=False, checked_in_at=None)
+        done = db.session.execute(query.execution_options(synchronize_session=False)).rowcount
+    ticket = db.session.get(Ticket, ticket_id, populate_existing=True)
+    if checked_in and not done:
+        raise AlreadyCheckedIn(ticket)
+    return ticket
 
 
 def find_at_the_door(event: Event, typed: str) -> Ticket:

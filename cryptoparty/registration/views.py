@@ -32,7 +32,10 @@ from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
-from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.forms import ActionForm, rerender_on_csrf_error
+from cryptoparty.core.i18n import local_time
+from cryptoparty.core.urls import public_url_for, stable_uid
+from cryptoparty.core.validation import content_disposition, safe_line
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
 from cryptoparty.registration import codes
@@ -91,15 +94,29 @@ def _never_cache(response):
     return response
 
 
-def ticket_url(code: str, **kwargs) -> str:
-    """The ticket's page, with the code in its grouped form."""
-    return url_for("tickets.ticket", code=codes.display(code), **kwargs)
+def ticket_url(code: str, _external: bool = False, **kwargs) -> str:
+    """The ticket's page, with the code in its grouped form (absolute on the public URL)."""
+    build = public_url_for if _external else url_for
+    return build("tickets.ticket", code=codes.display(code), **kwargs)
 
 
 def _load_ticket(code: str):
     ticket = registration.get_ticket_by_code(code)
     g.organization_locale = ticket.event.organization.default_locale
     return ticket, codes.normalize(code)
+
+
+def already_checked_in_message(already, timezone_name: str) -> str:
+    """What the door sees on a second scan of the same code (every check-in path)."""
+    if already.at is None:
+        return ngettext("Already checked in: %(num)d person, tag %(tag)s. Not counted again.",
+                        "Already checked in: %(num)d people, tag %(tag)s. Not counted again.",
+                        already.ticket.party, tag=already.ticket.check_tag)
+    return ngettext(
+        "Already checked in (at %(time)s): %(num)d person, tag %(tag)s. Not counted again.",
+        "Already checked in (at %(time)s): %(num)d people, tag %(tag)s. Not counted again.",
+        already.ticket.party, time=local_time(already.at, timezone_name),
+        tag=already.ticket.check_tag)
 
 
 def _is_organizer_of(event) -> bool:
@@ -116,6 +133,7 @@ def _workshops_by_id(event) -> dict:
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @registration_rate_limit
+@rerender_on_csrf_error
 def register(slug):
     """Pick one workshop per session and a party size; no personal field."""
     event = event_service.get_public_event(slug)
@@ -126,11 +144,15 @@ def register(slug):
     if state == registration.RegistrationState.OPEN and form.validate_on_submit():
         try:
             result = registration.register(event, chosen_workshop_ids(form, event),
-                                           form.party.data, now=now)
+                                           form.party.data, now=now,
+                                           idempotency_key=form.idempotency_key.data)
         except DomainError as error:
             form.form_errors.append(error.describe())
         else:
-            if result.status == ChoiceStatus.CONFIRMED:
+            if result.replayed:
+                flash(_("This form had already been sent: here is the ticket it created. "
+                        "Nothing was registered twice."), "info")
+            elif result.status == ChoiceStatus.CONFIRMED:
                 flash(_("You are registered. Keep the code of this page: it is your ticket."),
                       "success")
             else:
@@ -262,7 +284,11 @@ def check_in(code):
     if not ActionForm().validate_on_submit():
         abort(400)
     undo = request.form.get("undo") == "1"
-    registration.check_in(ticket, checked_in=not undo)
+    try:
+        registration.check_in(ticket, checked_in=not undo, now=clock.now())
+    except registration.AlreadyCheckedIn as already:
+        flash(already_checked_in_message(already, ticket.event.timezone), "warning")
+        return redirect(ticket_url(code))
     if undo:
         flash(_("The check-in is undone."), "info")
     else:
@@ -304,22 +330,22 @@ def calendar(code):
         workshop = workshops[choice.workshop_id]
         session = workshop.session
         entry = CalendarEvent()
-        entry.add("uid", f"{ticket.check_tag}-{session.id}@{request.host.split(':')[0]}")
+        entry.add("uid", stable_uid("ticket-session", f"{ticket.check_tag}-{session.id}"))
         entry.add("dtstamp", clock.now().replace(tzinfo=timezone.utc))
         entry.add("dtstart", session.starts_at.replace(tzinfo=timezone.utc))
         entry.add("dtend", session.ends_at.replace(tzinfo=timezone.utc))
-        title = f"{workshop.title} — {event.title}"
+        title = safe_line(f"{workshop.title} — {event.title}")
         if choice.status == ChoiceStatus.WAITLISTED:
             title += " " + _("(waiting list)")
         entry.add("summary", title)
-        entry.add("location", ", ".join(p for p in (workshop.room, event.venue, event.address)
-                                        if p))
+        entry.add("location", safe_line(", ".join(
+            p for p in (workshop.room, event.venue, event.address) if p)))
         entry.add("url", url)
         entry.add("description", _("Your ticket (whoever holds this link holds the ticket): "
                                    "%(url)s", url=url))
         cal.add_component(entry)
     response = Response(cal.to_ical(), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    response.headers["Content-Disposition"] = content_disposition("attachment", event.slug + ".ics")
     return response
 
 

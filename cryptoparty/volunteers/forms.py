@@ -4,7 +4,6 @@ Limits echo ``services.volunteers``, which enforces them again.
 """
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 from cryptoparty.events.forms import level_choices, workshop_format_choices
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
 from cryptoparty.volunteers.models import MAX_PROPOSAL_MINUTES, MIN_PROPOSAL_MINUTES
@@ -41,7 +41,8 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
+    idempotency_key = IdempotencyKeyField()
     pseudonym = StringField(
         _l("Pseudonym"),
         description=_l("Any name you like: it is shown in the program if you facilitate a "
@@ -71,11 +72,12 @@ class SignUpForm(FlaskForm):
         validators=[Length(max=64 * 1024)], render_kw={"rows": 4, "spellcheck": "false"})
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(Form):
     workshop_id = HiddenField(validators=[InputRequired()])
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(Form):
+    idempotency_key = IdempotencyKeyField()
     title = StringField(_l("Title"), filters=[_strip],
                         validators=[DataRequired(message=_l("Give a title.")),
                                     Length(max=MAX_TITLE)])
@@ -96,12 +98,12 @@ class ProposalForm(FlaskForm):
                           validators=[Length(max=MAX_TEXT)], render_kw={"rows": 2})
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     volunteer_id = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired()])
     workshop_id = SelectField(_l("Workshop"), coerce=int, validators=[InputRequired()])
 
 
-class AcceptProposalForm(FlaskForm):
+class AcceptProposalForm(Form):
     session_id = SelectField(_l("Session"), coerce=int, validators=[InputRequired()])
     capacity = IntegerField(
         _l("Capacity"), default=15,

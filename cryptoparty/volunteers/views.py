@@ -31,9 +31,11 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
+from cryptoparty.registration.views import already_checked_in_message
 from cryptoparty.volunteers import services as service
 from cryptoparty.volunteers.forms import (
     AcceptProposalForm,
@@ -88,6 +90,7 @@ def _keyring_for(event):
 
 @bp.route("/events/<slug>/volunteer", methods=["GET", "POST"])
 @signup_rate_limit
+@idempotent_form
 def call(slug):
     """Workshops looking for a facilitator, the skills sought, and the sign-up form."""
     event = event_service.get_public_event(slug)
@@ -215,6 +218,7 @@ def withdraw_claim(token, claim_id):
 
 @bp.post("/volunteers/<token>/proposals")
 @token_rate_limit
+@idempotent_form
 def propose(token):
     """Propose a workshop."""
     volunteer = service.get_volunteer_by_token(token)
@@ -264,7 +268,10 @@ def check_in(token):
         ticket = registration.get_ticket_by_code(request.form.get("code", ""))
         if ticket.event_id != volunteer.event_id:
             raise registration.TicketNotFound()
-        registration.check_in(ticket)
+        registration.check_in(ticket, now=clock.now())
+    except registration.AlreadyCheckedIn as already:
+        flash(already_checked_in_message(already, volunteer.event.timezone), "warning")
+        return _private_page(volunteer, token, status=409)
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)

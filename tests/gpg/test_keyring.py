@@ -242,6 +242,8 @@ def test_generate_key_without_passphrase_and_for_rotation(keyring):
     ("", ORG_EMAIL),
     ("Evil <x@y.z>", ORG_EMAIL),
     ("Line\nbreak", ORG_EMAIL),
+    ("-247732", ORG_EMAIL),  # issue 14: read by gpg as an option, a 500 before
+    ("--batch", ORG_EMAIL),
     (ORG_NAME, "not-an-address"),
     (ORG_NAME, "a@b"),
     (ORG_NAME, "x@y.z>\nName-Real: injected"),

@@ -132,7 +132,7 @@ MATRIX = {
     "POST manage.change_status": ("login", "login", "login", 302, 302, 403, 403, 404),
     "POST manage.delete_session": ("login", "login", "login", 302, 302, 403, 403, 404),
     "POST manage.delete_workshop": ("login", "login", "login", 302, 302, 403, 403, 404),
-    "POST manage.duplicate": ("login", "login", "login", 302, 302, 403, 403, 404),
+    "POST manage.duplicate": ("login", "login", "login", 400, 400, 403, 403, 404),
     "POST manage.edit_session": ("login", "login", "login", 400, 400, 403, 403, 404),
     "POST manage.edit_workshop": ("login", "login", "login", 400, 400, 403, 403, 404),
     "POST manage.event": ("login", "login", "login", 400, 400, 403, 403, 404),

@@ -7,6 +7,12 @@
 - Every HTML form found on the site's pages, as the organizer and as a
   visitor, posted with generated values: no 500, same invariants.
 
+- Hostile values (issue 14) in every form field, JSON field and URL converter:
+  NUL and the other C0 controls, CR LF, 2**63, 10**30, -1, deep nesting, dates at
+  both ends of the calendar, invalid UTF-8; as a visitor, a volunteer and an
+  organizer. No 500, and every refused request leaves every table's row count and
+  the seat counters as they were.
+
 Examples are bounded and derandomized (the same inputs on every run), so CI
 is stable.
 """
@@ -21,6 +27,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cryptoparty.core.extensions import db
+from cryptoparty.core.validation import INT64_MAX
 from cryptoparty.events.models import Workshop
 from cryptoparty.registration.models import Ticket, TicketChoice
 from tests.conftest import NOW, login
@@ -44,6 +51,36 @@ def assert_nothing_half_written():
         ~select(Ticket.id).where(Ticket.id == TicketChoice.ticket_id).exists()))
     assert orphans == 0
     db.session.commit()
+
+
+# Values that broke things in the real world (issue 14).
+HOSTILE_TEXT = ["\x00", "a\x00b", "\x01\x02\x1b[31m", "\x7f", "ligne\r\nBEGIN:VEVENT",
+                "\r", "\n", "\t=1+1", "=HYPERLINK(\"x\")", "\ufffe", "\u2028"]
+HOSTILE_NUMBERS = [str(2**63), str(-(2**63) - 1), "1" + "0" * 30, "-1", "0", str(INT64_MAX),
+                   "²", "1e5", "٣"]
+HOSTILE_DATES = ["0001-01-01T00:00", "9999-12-31T23:00", "9999-12-31T23:59", "1969-12-31T23:59",
+                 "2026-02-29T20:00", "2026-03-29T02:30"]
+HOSTILE = HOSTILE_TEXT + HOSTILE_NUMBERS + HOSTILE_DATES
+
+
+def row_counts() -> dict:
+    """Rows of every table, and the seats taken: what a refused request must leave as is."""
+    db.session.expire_all()
+    counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
+              for table in db.metadata.sorted_tables}
+    counts["seats_taken"] = db.session.scalar(select(func.coalesce(
+        func.sum(Workshop.seats_taken), 0)))
+    db.session.commit()
+    return counts
+
+
+def assert_refused_changed_nothing(response, before: dict, context):
+    """A 4xx answer wrote nothing (rate-limit and idempotency bookkeeping aside)."""
+    if 400 <= response.status_code < 500:
+        after = row_counts()
+        assert after == before, (context, response.status_code,
+                                 {k: (before[k], after[k]) for k in after
+                                  if after[k] != before[k]})
 
 
 # The JSON API against its OpenAPI description -------------------------------
@@ -101,7 +138,10 @@ def test_registration_through_the_api_never_half_writes(app):
     real_ids = world.workshop_ids
     workshops = st.lists(st.one_of(st.sampled_from(real_ids), st.integers(-5, 10**6)),
                          max_size=4)
-    party = st.one_of(st.integers(-3, 30), st.just(None), st.text(max_size=3), st.floats())
+    big = st.sampled_from([2**63, -(2**63) - 1, 10**30, -1, 0, INT64_MAX])
+    workshops = workshops | st.lists(big | st.sampled_from(real_ids), max_size=3)
+    party = st.one_of(st.integers(-3, 30), st.just(None), st.text(max_size=3), st.floats(),
+                      big, st.sampled_from(HOSTILE_TEXT))
     body = st.one_of(
         st.fixed_dictionaries({"workshops": workshops, "party": party}),
         st.dictionaries(st.text(max_size=10), st.integers() | st.text(max_size=10), max_size=3),
@@ -110,12 +150,58 @@ def test_registration_through_the_api_never_half_writes(app):
     @FUZZ
     @given(body=body)
     def register(body):
+        before = row_counts()
         response = client.post(f"/api/v1/events/{world.event_slug}/tickets", json=body)
         assert response.status_code in (201, 400, 404, 409), response.get_data(as_text=True)
         assert response.is_json
+        assert_refused_changed_nothing(response, before, body)
         assert_nothing_half_written()
 
     register()
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"workshops": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"workshops": [1], "party": 1' + b"0" * 5000 + b"}",
+    b'{"workshops": [\xff\xfe], "party": 1}',
+    b'\xff\xfe{"workshops": [1]}',
+    b'{"workshops": ["\x00"], "party": "\r\n"}',
+    b'{"workshops": [1], "party": 1, "x": "\\u0000"}',
+])
+def test_hostile_json_bodies_are_refused_cleanly(app, raw):
+    world = build_world(NOW)
+    client = app.test_client()
+    before = row_counts()
+    response = client.post(f"/api/v1/events/{world.event_slug}/tickets", data=raw,
+                           content_type="application/json")
+    assert response.status_code in (201, 400, 404, 409), response.status_code
+    assert response.is_json
+    assert_refused_changed_nothing(response, before, raw[:80])
+    assert_nothing_half_written()
+
+
+def test_hostile_values_in_every_url_converter(app):
+    world = build_world(NOW)
+    for role in ("visitor", "organizer"):
+        client = app.test_client()
+        if role == "organizer":
+            login(client, world.organizer_login, world.organizer_password)
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint == "static" or not rule.arguments:
+                continue
+            for value in HOSTILE_NUMBERS + ["%00", "%0d%0a", "%ff%fe", "-1"]:
+                values = url_values(rule, world)
+                for name in rule.arguments:
+                    values[name] = value
+                path = rule.rule
+                for name in rule.arguments:
+                    path = re.sub(rf"<(?:[^:<>]+:)?{name}>", values[name], path)
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    before = row_counts()
+                    response = client.open(path, method=method)
+                    assert response.status_code < 500, (role, method, path)
+                    assert_refused_changed_nothing(response, before, (role, method, path))
 
 
 # Every HTML form --------------------------------------------------------------
@@ -173,17 +259,24 @@ def _value(offered):
     generated = st.one_of(st.text(max_size=40), st.integers(-10**6, 10**9).map(str),
                           st.just(""), st.text(min_size=300, max_size=6000),
                           st.sampled_from(["2026-03-10T20:45", "9999-99-99T99:99", "y", "0"]))
+    hostile = st.sampled_from(HOSTILE) | st.builds(
+        lambda a, b: a + b, st.sampled_from(offered or ["x"]), st.sampled_from(HOSTILE_TEXT))
+    generated = generated | hostile
     return st.sampled_from(offered) | generated if offered else generated
 
 
-@pytest.mark.parametrize("role", ["visitor", "organizer"])
+@pytest.mark.parametrize("role", ["visitor", "volunteer", "organizer"])
 def test_every_form_survives_generated_input(app, role):
     world = build_world(NOW)
     client = app.test_client()
     if role == "organizer":
         login(client, world.organizer_login, world.organizer_password)
     forms = _site_forms(app, client, world)
-    assert len(forms) >= (6 if role == "visitor" else 25), [a for a, _ in forms]
+    if role == "volunteer":
+        # What a volunteer holds is the private link: the forms of its pages.
+        forms = [(a, f) for a, f in forms if world.volunteer_token in a]
+    assert len(forms) >= {"visitor": 6, "volunteer": 2, "organizer": 25}[role], \
+        [a for a, _ in forms]
     for action, fields in forms:
         try:
             _fuzz_form(client, action, fields)
@@ -199,8 +292,23 @@ def _fuzz_form(client, action, fields):
     @FUZZ
     @given(data=data)
     def post(data):
+        before = row_counts()
         response = client.post_form(action, data)
         assert response.status_code < 500, (action, data)
+        assert_refused_changed_nothing(response, before, (action, data))
         assert_nothing_half_written()
 
     post()
+
+
+def test_invalid_utf8_in_a_form_is_refused_cleanly(app):
+    world = build_world(NOW)
+    client = app.test_client()
+    login(client, world.organizer_login, world.organizer_password)
+    token = client.csrf_token()
+    before = row_counts()
+    body = b"csrf_token=" + token.encode() + b"&title=%ff%fe%00&venue=\xff\xfe&kind=cryptoparty"
+    response = client.post("/manage/events/new", data=body,
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+    assert row_counts() == before

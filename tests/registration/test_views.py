@@ -55,7 +55,9 @@ def test_register_form_asks_nothing_personal_and_is_not_cached(client, make_even
     assert response.headers["Cache-Control"] == "no-store"
     assert 'autocomplete="off"' in page
     inputs = set(re.findall(r'<input[^>]*name="([^"]+)"', page))
-    assert inputs == {"csrf_token", "party"} | {n for n in inputs if n.startswith("session_")}
+    # idempotency_key: a random nonce of the form, nothing about the person (issue 14).
+    assert inputs == {"csrf_token", "idempotency_key", "party"} | {
+        n for n in inputs if n.startswith("session_")}
     assert "Tails" in page and "Session 2" in page
     assert not re.search(r"e-?mail\"|name=\"(name|email|phone)", page)
 

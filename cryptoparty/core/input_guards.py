@@ -1,0 +1,94 @@
+"""Guards at the edge of every request: URL integers, JSON bodies, values a database refuses.
+
+- ``<int:...>`` in a route accepts only what fits a 64-bit column: a larger number
+  is a 404 (no such page), never an ``OverflowError`` in the database driver; a text
+  segment (``<slug>``) with a control character matches no route either.
+- JSON bodies nested deeper than ``validation.MAX_JSON_DEPTH`` are refused as
+  malformed (a 400 through ``request.get_json``), before Python's parser could
+  exhaust its recursion.
+- SQLite locked by another process beyond its busy timeout: a 503 with
+  ``Retry-After`` and a page that says to try again in a moment; the transaction
+  is rolled back, nothing is written.
+- Whatever still slips through to the database (a value its driver or server
+  refuses: a NUL on PostgreSQL, an integer beyond 64 bits) is rolled back and
+  answered with a 400, never a 500: nothing was written.
+"""
+
+import logging
+
+from flask.json.provider import DefaultJSONProvider
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.routing import IntegerConverter, UnicodeConverter
+
+from cryptoparty.core import validation
+
+log = logging.getLogger(__name__)
+# Seconds after which a request refused because the database was busy may be retried.
+BUSY_RETRY_AFTER = 5
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:id>``, bounded to ``1..2**63 - 1`` unless the route says otherwise."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits,
+                         min=validation.INT64_MIN if min is None and signed else min,
+                         max=validation.INT64_MAX if max is None else max, signed=signed)
+
+
+class TextConverter(UnicodeConverter):
+    """``<slug>``, ``<code>``...: a path segment with a control character matches no route (404).
+
+    No database is asked about a NUL (PostgreSQL refuses it), on any path.
+    """
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing documents nested too deep as malformed (ValueError)."""
+
+    def loads(self, s, **kwargs):
+        if not validation.json_depth_ok(s):
+            raise ValueError("JSON nested too deep")
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deep") from error
+
+
+def init_app(app):
+    """Install the converter (before any route is added), the JSON provider and the handler."""
+    app.url_map.converters["int"] = Int64Converter
+    app.url_map.converters["default"] = TextConverter
+    app.url_map.converters["string"] = TextConverter
+    app.json_provider_class = BoundedJSONProvider
+    app.json = BoundedJSONProvider(app)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def value_refused_by_database(error):
+        from cryptoparty.core.errors import render_error
+        from cryptoparty.core.extensions import db
+
+        db.session.rollback()
+        log.warning("a value was refused by the database: %s", type(error).__name__)
+        return render_error(400, str(validation.InvalidValue().describe()))
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        from flask import current_app
+
+        from cryptoparty.core.errors import render_error
+        from cryptoparty.core.extensions import db
+
+        db.session.rollback()
+        if "database is locked" not in str(getattr(error, "orig", error)):
+            raise error
+        log.warning("the database stayed locked beyond its busy timeout: answered 503")
+        body, status = render_error(503, str(validation.DatabaseBusy().describe()))
+        response = current_app.make_response((body, status))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
