@@ -30,10 +30,17 @@ class Organization(db.Model):
     default_locale = db.Column(db.String(5), nullable=False, default="fr")
     timezone = db.Column(db.String(64), nullable=False, default="Europe/Paris")
     key_fingerprint = db.Column(db.String(40), nullable=True)
+    # Origins (https://host[:port]) allowed to show its embeds in a frame, one per line.
+    embed_origins = db.Column(db.Text, nullable=False, default="", server_default="")
 
     members = db.relationship("Organizer", secondary=memberships, back_populates="organizations")
     events = db.relationship("Event", back_populates="organization",
                              order_by="Event.starts_at")
+
+    @property
+    def embed_origin_list(self) -> list[str]:
+        """The origins allowed to frame its embeds."""
+        return [o for o in (self.embed_origins or "").split() if o]
 
     def __repr__(self):
         return f"<Organization {self.slug}>"

@@ -27,6 +27,11 @@ LABELS = {
     "advanced": _l("Advanced"),
     "draft": _l("Draft"), "published": _l("Published"), "cancelled": _l("Cancelled"),
     "archived": _l("Archived"),
+    "all": _l("Everyone"), "teens": _l("Teenagers"), "adults": _l("Adults"),
+    "seniors": _l("Seniors"), "professionals": _l("Professionals"),
+    "step_free": _l("Step-free access"), "accessible_toilets": _l("Accessible toilets"),
+    "induction_loop": _l("Induction loop"), "sign_language": _l("Sign language interpretation"),
+    "quiet_room": _l("Quiet room"),
 }
 
 

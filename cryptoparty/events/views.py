@@ -1,9 +1,10 @@
 """The public pages: upcoming events and an event's program."""
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template, request, url_for
 
 from cryptoparty.core import clock
 from cryptoparty.events import services as event_service
+from cryptoparty.events.structured import event_jsonld
 
 bp = Blueprint("public", __name__)
 
@@ -29,10 +30,15 @@ def event(slug):
     """An event's program, grouped by session."""
     event = event_service.get_public_event(slug)
     g.organization_locale = event.organization.default_locale
+    jsonld = event_jsonld(
+        event, event_url=url_for("public.event", slug=event.slug, _external=True, lang=None),
+        organization_url=url_for("feeds.organization", slug=event.organization.slug,
+                                 _external=True, lang=None),
+        register_url=url_for("tickets.register", slug=event.slug, _external=True, lang=None))
     if event.status == "archived":
         # Its tickets are gone (or going): only the aggregated figures remain.
         from cryptoparty.figures.services import event_figures
 
-        return render_template("public/archived.html", event=event,
+        return render_template("public/archived.html", event=event, jsonld=jsonld,
                                report=event_figures(event, clock.now()))
-    return render_template("public/event.html", event=event, now=clock.now())
+    return render_template("public/event.html", event=event, now=clock.now(), jsonld=jsonld)

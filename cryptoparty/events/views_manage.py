@@ -28,8 +28,14 @@ def _event_data(form: EventForm, tz: str) -> dict:
     for name in EVENT_TIME_FIELDS:
         if data.get(name) is not None:
             data[name] = to_utc(data[name], tz)
-    data["description"] = data.get("description") or ""
-    data["address"] = data.get("address") or ""
+    for name in ("description", "address", "accessibility_notes", "online_url", "price"):
+        data[name] = data.get(name) or ""
+    data["is_free"] = not form.paid.data
+    if data["is_free"]:
+        data["price"] = ""
+    for name, default in (("audience", "all"), ("attendance_mode", "onsite"),
+                          ("schedule_status", "scheduled")):
+        data[name] = data.get(name) or default
     return data
 
 
@@ -85,6 +91,8 @@ def event(slug):
     form = EventForm(obj=event) if request.method == "GET" else EventForm()
     if request.method == "GET":
         _fill_times(form, event, EVENT_TIME_FIELDS, event.timezone)
+        form.accessibility.data = event.accessibility_list
+        form.paid.data = not event.is_free
     del form.slug
     if form.validate_on_submit():
         try:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:33:15.392232
+Create Date: 2026-12-03 14:03:53.211373
 
 """
 from alembic import op
@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('default_locale', sa.String(length=5), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('key_fingerprint', sa.String(length=40), nullable=True),
+    sa.Column('embed_origins', sa.Text(), server_default='', nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organizations_slug'))
     )
@@ -61,10 +62,23 @@ def upgrade():
     sa.Column('retention_days', sa.Integer(), nullable=False),
     sa.Column('max_party', sa.Integer(), nullable=False),
     sa.Column('volunteer_withdraw_hours', sa.Integer(), server_default='48', nullable=False),
+    sa.Column('accessibility', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('accessibility_notes', sa.Text(), server_default='', nullable=False),
+    sa.Column('audience', sa.String(length=20), server_default='all', nullable=False),
+    sa.Column('minimum_age', sa.Integer(), nullable=True),
+    sa.Column('attendance_mode', sa.String(length=10), server_default='onsite', nullable=False),
+    sa.Column('online_url', sa.String(length=500), server_default='', nullable=False),
+    sa.Column('is_free', sa.Boolean(), server_default='1', nullable=False),
+    sa.Column('price', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('schedule_status', sa.String(length=20), server_default='scheduled', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint("attendance_mode IN ('onsite', 'online', 'mixed')", name=op.f('ck_events_attendance_mode_known')),
+    sa.CheckConstraint("audience IN ('all', 'teens', 'adults', 'seniors', 'professionals')", name=op.f('ck_events_audience_known')),
+    sa.CheckConstraint("schedule_status IN ('scheduled', 'postponed', 'rescheduled', 'moved_online')", name=op.f('ck_events_schedule_status_known')),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
     sa.CheckConstraint('max_party >= 1', name=op.f('ck_events_max_party_positive')),
+    sa.CheckConstraint('minimum_age IS NULL OR (minimum_age >= 0 AND minimum_age <= 120)', name=op.f('ck_events_minimum_age_range')),
     sa.CheckConstraint('retention_days >= 0', name=op.f('ck_events_retention_positive')),
     sa.CheckConstraint('volunteer_withdraw_hours >= 0', name=op.f('ck_events_withdraw_hours_positive')),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_events_organization_id_organizations')),
@@ -150,6 +164,7 @@ def upgrade():
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('starts_at', sa.DateTime(), nullable=False),
     sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('moved_from', sa.DateTime(), nullable=True),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_event_sessions_ends_after_start')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_sessions_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_sessions'))
