@@ -8,7 +8,6 @@ misses count, so the holder of a real code is never slowed down (see
 """
 
 import io
-from datetime import timezone
 
 import qrcode
 import qrcode.image.svg
@@ -24,17 +23,17 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
 from cryptoparty.events import services as event_service
+from cryptoparty.registration import calendar as ticket_calendar
 from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
 from cryptoparty.registration.forms import (
@@ -167,12 +166,18 @@ def _ticket_page(ticket, code, change_form=None, party_form=None, cancel_form=No
             change_form[session_field_name(choice.session_id)].data = str(choice.workshop_id)
     now = clock.now()
     workshops = _workshops_by_id(event)
+    positions = registration.waitlist_positions(ticket)
+    alarm = ticket_calendar.parse_alarm(request.args.get("alarm"))
+    calendar_url = url_for("tickets.calendar", code=codes.display(code), _external=True,
+                           alarm=None if alarm == "none" else alarm)
     return render_template(
         "tickets/ticket.html", ticket=ticket, event=event, code=code,
         display_code=codes.display(code), workshops=workshops,
         choices=sorted(ticket.choices,
                        key=lambda c: (workshops[c.workshop_id].session.starts_at, c.session_id)),
-        positions=registration.waitlist_positions(ticket),
+        positions=positions, notices=ticket_calendar.ticket_notices(ticket, positions),
+        alarm=alarm, calendar_url=calendar_url, webcal_url=_webcal(calendar_url),
+        feed_url=url_for("tickets.feed", code=codes.display(code)),
         changeable=ticket.status == "active" and event.status == "published"
         and now < event.starts_at,
         change_form=change_form, party_form=party_form or PartyForm(formdata=None),
@@ -278,37 +283,47 @@ def qr(code):
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
+def _webcal(url: str) -> str:
+    """The same address for calendar apps that subscribe (``webcal://``)."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+def _host() -> str:
+    return request.host.split(":")[0]
+
+
 @bp.get("/tickets/<code>/ticket.ics")
 @code_lookup_rate_limit
 def calendar(code):
-    """The ticket's workshops as calendar entries that carry the ticket's URL."""
+    """The ticket's calendar, as it stands now; ``?alarm=day|2h`` adds a reminder.
+
+    A cancelled ticket answers 410 Gone with a calendar that cancels its entries,
+    until the purge deletes it (then 404, like any unknown code).
+    """
     ticket, code = _load_ticket(code)
-    event = ticket.event
-    url = ticket_url(code, _external=True)
-    workshops = _workshops_by_id(event)
-    cal = Calendar()
-    cal.add("prodid", "-//cryptoparty//tickets//EN")
-    cal.add("version", "2.0")
-    for choice in ticket.choices:
-        workshop = workshops[choice.workshop_id]
-        session = workshop.session
-        entry = CalendarEvent()
-        entry.add("uid", f"{ticket.check_tag}-{session.id}@{request.host.split(':')[0]}")
-        entry.add("dtstamp", clock.now().replace(tzinfo=timezone.utc))
-        entry.add("dtstart", session.starts_at.replace(tzinfo=timezone.utc))
-        entry.add("dtend", session.ends_at.replace(tzinfo=timezone.utc))
-        title = f"{workshop.title} — {event.title}"
-        if choice.status == "waitlisted":
-            title += " " + _("(waiting list)")
-        entry.add("summary", title)
-        entry.add("location", ", ".join(p for p in (workshop.room, event.venue, event.address)
-                                        if p))
-        entry.add("url", url)
-        entry.add("description", _("Your ticket (whoever holds this link holds the ticket): "
-                                   "%(url)s", url=url))
-        cal.add_component(entry)
-    response = Response(cal.to_ical(), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
+    body = ticket_calendar.ticket_calendar(
+        ticket, ticket_url=ticket_url(code, _external=True), host=_host(),
+        alarm=ticket_calendar.parse_alarm(request.args.get("alarm")), now=clock.now())
+    response = Response(body, status=410 if ticket.status == "cancelled" else 200,
+                        mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{ticket.event.slug}.ics"'
+    return response
+
+
+@bp.get("/tickets/<code>/feed.atom")
+@code_lookup_rate_limit
+def feed(code):
+    """The ticket's notices as a private Atom feed (410 once the ticket is cancelled)."""
+    ticket, code = _load_ticket(code)
+    notices = ticket_calendar.ticket_notices(ticket, registration.waitlist_positions(ticket))
+    body = ticket_calendar.ticket_feed(
+        ticket, notices, feed_url=url_for("tickets.feed", code=codes.display(code),
+                                          _external=True),
+        ticket_url=ticket_url(code, _external=True), language=str(get_locale()),
+        now=clock.now())
+    response = Response(body, status=410 if ticket.status == "cancelled" else 200)
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
 
 

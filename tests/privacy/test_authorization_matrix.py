@@ -87,6 +87,7 @@ MATRIX = {
     "GET records.record_pdf": ("login", "login", "login", 200, 404),
     "GET static": (200, 200, 200, 200, 200),
     "GET tickets.calendar": (404, 200, 404, 200, 200),
+    "GET tickets.feed": (404, 200, 404, 200, 200),
     "GET tickets.cancelled": (200, 200, 200, 200, 200),
     "GET tickets.checkin_page": ("login", "login", "login", 200, 404),
     "GET tickets.door_list": ("login", "login", "login", 200, 404),
