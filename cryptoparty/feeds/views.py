@@ -2,9 +2,24 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length
 
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
@@ -14,6 +29,13 @@ from cryptoparty.events import services as event_service
 from cryptoparty.feeds import services as feeds
 
 bp = Blueprint("feeds", __name__)
+
+class EmbedOriginsForm(FlaskForm):
+    origins = TextAreaField(_l("Websites allowed to show the program in a frame"),
+                            description=_l("One origin per line, such as "
+                                           "https://www.library.example. None: no website."),
+                            validators=[Length(max=5000)])
+
 
 ICAL_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -129,3 +151,71 @@ def share(slug):
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", "form-action 'self' https:")
     return response
+
+
+# Embeds -----------------------------------------------------------------------
+
+def _embed_response(html: str, organization) -> Response:
+    """An embed page: framable by exactly the origins its organization allows."""
+    response = Response(html)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {feeds.frame_ancestors(organization)}")
+    return response
+
+
+@bp.get("/embed/orgs/<slug>")
+def embed_organization(slug):
+    """The organization's upcoming program, compact and script-free, for its own website."""
+    org = feeds.get_organization(slug)
+    g.organization_locale = org.default_locale
+    events = event_service.upcoming_events(clock.now(), organization=org)
+    return _embed_response(render_template("feeds/embed.html", org=org, events=events,
+                                           title=org.name), org)
+
+
+@bp.get("/embed/events/<slug>")
+def embed_event(slug):
+    """One event's program, compact and script-free."""
+    event = event_service.get_public_event(slug)
+    g.organization_locale = event.organization.default_locale
+    return _embed_response(render_template("feeds/embed.html", org=event.organization,
+                                           events=[event], title=event.title),
+                           event.organization)
+
+
+@bp.get("/embed/orgs/<slug>/fragment.html")
+def embed_fragment(slug):
+    """The same program as a bare HTML fragment, for sites that refuse iframes."""
+    org = feeds.get_organization(slug)
+    g.organization_locale = org.default_locale
+    events = event_service.upcoming_events(clock.now(), organization=org)
+    return Response(render_template("feeds/embed_fragment.html", org=org, events=events))
+
+
+@bp.route("/manage/orgs/<slug>/embed", methods=["GET", "POST"])
+@login_required
+def manage_embed(slug):
+    """The snippets to paste into the library's website, and the sites allowed to frame them."""
+    org = next((o for o in current_user.organizations if o.slug == slug), None)
+    if org is None:
+        abort(404)
+    form = EmbedOriginsForm()
+    status, error = 200, None
+    if form.validate_on_submit():
+        try:
+            feeds.set_embed_origins(org, form.origins.data or "")
+        except DomainError as exc:
+            error, status = exc.describe(), exc.status
+        else:
+            flash(_("The list of websites is saved."), "success")
+            return redirect(url_for("feeds.manage_embed", slug=org.slug))
+    elif request.method == "POST":
+        status = 400
+    if request.method == "GET":
+        form.origins.data = "\n".join(org.embed_origin_list)
+    events = event_service.upcoming_events(clock.now(), organization=org)
+    return render_template(
+        "feeds/manage_embed.html", org=org, form=form, error=error,
+        embed_url=url_for("feeds.embed_organization", slug=org.slug, _external=True, lang=None),
+        fragment=render_template("feeds/embed_fragment.html", org=org, events=events),
+        events=events), status

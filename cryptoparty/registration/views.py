@@ -32,6 +32,7 @@ from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.templating import webcal
 from cryptoparty.events import services as event_service
 from cryptoparty.registration import calendar as ticket_calendar
 from cryptoparty.registration import codes
@@ -176,7 +177,7 @@ def _ticket_page(ticket, code, change_form=None, party_form=None, cancel_form=No
         choices=sorted(ticket.choices,
                        key=lambda c: (workshops[c.workshop_id].session.starts_at, c.session_id)),
         positions=positions, notices=ticket_calendar.ticket_notices(ticket, positions),
-        alarm=alarm, calendar_url=calendar_url, webcal_url=_webcal(calendar_url),
+        alarm=alarm, calendar_url=calendar_url, webcal_url=webcal(calendar_url),
         feed_url=url_for("tickets.feed", code=codes.display(code)),
         changeable=ticket.status == "active" and event.status == "published"
         and now < event.starts_at,
@@ -281,11 +282,6 @@ def qr(code):
     buffer = io.BytesIO()
     image.save(buffer)
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
-
-
-def _webcal(url: str) -> str:
-    """The same address for calendar apps that subscribe (``webcal://``)."""
-    return "webcal://" + url.split("://", 1)[1]
 
 
 def _host() -> str:
