@@ -193,3 +193,23 @@ class WorkshopForm(FlaskForm):
     materials = TextAreaField(_l("Materials"), validators=[Length(max=2000)])
     needs_facilitator = BooleanField(_l("Still needs a facilitator"))
     allow_cofacilitators = BooleanField(_l("Several volunteers may facilitate it together"))
+
+
+class SeriesForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    starts_at = DateTimeLocalField(_l("First date starts"), format=DATETIME_FORMAT,
+                                   validators=[InputRequired()])
+    ends_at = DateTimeLocalField(
+        _l("First date ends"), format=DATETIME_FORMAT,
+        validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
+                                                            "start."))])
+    rrule = StringField(
+        _l("Repeat (RRULE)"),
+        description=_l("For instance “FREQ=MONTHLY;BYDAY=1SA;UNTIL=20260630” (every first "
+                       "Saturday until June) or “FREQ=WEEKLY;COUNT=10”. At most 100 dates."),
+        validators=[DataRequired(), Length(max=500)])
+    publish = BooleanField(_l("Publish every date at once"))

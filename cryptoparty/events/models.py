@@ -72,10 +72,13 @@ class Event(db.Model):
     price = db.Column(db.String(200), nullable=False, default="", server_default="")
     schedule_status = db.Column(db.String(20), nullable=False, default="scheduled",
                                 server_default="scheduled")
+    series_id = db.Column(db.ForeignKey("event_series.id", ondelete="SET NULL"), nullable=True,
+                          index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
     organization = db.relationship("Organization", back_populates="events")
+    series = db.relationship("EventSeries", back_populates="events")
     sessions = db.relationship("EventSession", back_populates="event",
                                order_by="(EventSession.starts_at, EventSession.id)",
                                cascade="all, delete-orphan")
@@ -190,3 +193,27 @@ class Workshop(db.Model):
 
     def __repr__(self):
         return f"<Workshop {self.slug}>"
+
+
+class EventSeries(db.Model):
+    """A recurring event ("every first Saturday, 10:30–12:00, until June").
+
+    The series only names the dates (an RRULE); each date is an ordinary event
+    that the organizer edits, moves or cancels on its own.
+    """
+
+    __tablename__ = "event_series"
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organizations.id"), nullable=False, index=True)
+    slug = db.Column(db.String(80), unique=True, nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    rrule = db.Column(db.String(500), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+
+    organization = db.relationship("Organization")
+    events = db.relationship("Event", back_populates="series", order_by="Event.starts_at")
+
+    def __repr__(self):
+        return f"<EventSeries {self.slug}>"

@@ -144,3 +144,31 @@ def event_jsonld(event: Event, *, event_url: str, organization_url: str,
     if series:
         data["superEvent"] = series
     return _clean(data)
+
+
+def series_jsonld(series, dates: list[Event], *, series_url: str, event_url: Callable,
+                  organization_url: str) -> dict:
+    """The schema.org ``EventSeries`` of a series page, one subEvent per public date."""
+    organizer = {"@type": "Organization", "name": series.organization.name,
+                 "url": organization_url}
+    data = {
+        "@context": SCHEMA,
+        "@type": "EventSeries",
+        "@id": series_url,
+        "url": series_url,
+        "name": series.title,
+        "description": series.description,
+        "organizer": organizer,
+        "inLanguage": series.organization.default_locale,
+    }
+    if dates:
+        data["startDate"] = iso_local(dates[0].starts_at, dates[0])
+        data["endDate"] = iso_local(dates[-1].ends_at, dates[-1])
+        data["subEvent"] = [_clean({
+            "@type": "Event", "@id": event_url(e), "url": event_url(e), "name": e.title,
+            "startDate": iso_local(e.starts_at, e), "endDate": iso_local(e.ends_at, e),
+            "eventStatus": event_status(e),
+            "eventAttendanceMode": f"{SCHEMA}/{ATTENDANCE_MODE[e.attendance_mode]}",
+            "location": _location(e), "organizer": organizer,
+            "isAccessibleForFree": bool(e.is_free)}) for e in dates]
+    return _clean(data)

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from cryptoparty.core import clock
@@ -269,3 +270,35 @@ def delete_workshop(workshop_id):
     event_service.delete_workshop(workshop, now=clock.now())
     flash(_("The workshop is deleted."), "success")
     return redirect(url_for("manage.event", slug=slug))
+
+
+# Series -------------------------------------------------------------------
+
+@bp.route("/orgs/<org>/series/new", methods=["GET", "POST"])
+def new_series(org):
+    """Create a recurring event: one event per date of the rule."""
+    from cryptoparty.events import series as series_service
+    from cryptoparty.events.forms import SeriesForm
+
+    organization = next((o for o in current_user.organizations if o.slug == org), None)
+    if organization is None:
+        abort(404)
+    form = SeriesForm()
+    if form.validate_on_submit():
+        start = form.starts_at.data
+        try:
+            series = series_service.create_series(
+                organization, rule=form.rrule.data, first_start=start,
+                duration=form.ends_at.data - start, now=clock.now(),
+                publish=form.publish.data, kind=form.kind.data, title=form.title.data,
+                description=form.description.data or "", venue=form.venue.data,
+                address=form.address.data or "")
+        except DomainError as error:
+            _field_error(form, error, "rrule")
+        else:
+            flash(ngettext("The series is created: %(num)d date.",
+                           "The series is created: %(num)d dates.", len(series.events)),
+                  "success")
+            return redirect(url_for("manage.dashboard"))
+    return render_template("manage/series_form.html", form=form, organization=organization,
+                           tz=organization.timezone), 400 if form.errors else 200

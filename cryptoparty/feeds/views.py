@@ -69,6 +69,8 @@ def _describe(event) -> str:
              start=local_time(event.starts_at, event.timezone),
              end=local_time(event.ends_at, event.timezone))
     where = ", ".join(p for p in (event.venue, event.address) if p)
+    if event.status == "cancelled":
+        when = _("Cancelled:") + " " + when
     return f"{when} · {where}\n\n{event.description}".strip()
 
 
@@ -219,3 +221,15 @@ def manage_embed(slug):
         embed_url=url_for("feeds.embed_organization", slug=org.slug, _external=True, lang=None),
         fragment=render_template("feeds/embed_fragment.html", org=org, events=events),
         events=events), status
+
+
+@bp.get("/series/<slug>/feed.atom")
+def series_atom(slug):
+    """A series' public dates, as Atom (cancelled dates stay, marked so)."""
+    from cryptoparty.events import series as series_service
+
+    series = series_service.get_public_series(slug)
+    return _atom_response(series_service.public_dates(series), title=series.title,
+                          feed_url=url_for("feeds.series_atom", slug=series.slug,
+                                           _external=True),
+                          site_url=url_for("public.series", slug=series.slug, _external=True))
