@@ -27,6 +27,7 @@ from cryptoparty.core.i18n import local_date, local_time
 from cryptoparty.core.security import CONTENT_SECURITY_POLICY
 from cryptoparty.events import services as event_service
 from cryptoparty.feeds import services as feeds
+from cryptoparty.figures import showcase as showcase_service
 
 bp = Blueprint("feeds", __name__)
 
@@ -102,6 +103,7 @@ def organization(slug):
     upcoming = [e for e in events if e.ends_at >= now and e.status == "published"]
     past = [e for e in reversed(events) if e.ends_at < now and e.status != "cancelled"]
     return render_template("feeds/organization.html", org=org, upcoming=upcoming, past=past,
+                           showcase_rows=showcase_service.showcase(now, organization=org),
                            fingerprint=feeds.group_fingerprint(org.key_fingerprint))
 
 
@@ -233,3 +235,30 @@ def series_atom(slug):
                           feed_url=url_for("feeds.series_atom", slug=series.slug,
                                            _external=True),
                           site_url=url_for("public.series", slug=series.slug, _external=True))
+
+
+# Showcase ---------------------------------------------------------------------
+
+@bp.get("/showcase")
+def showcase():
+    """The figures of past events, per year and organization, for reluctant institutions."""
+    return render_template("feeds/showcase.html",
+                           showcase_rows=showcase_service.showcase(clock.now()))
+
+
+@bp.get("/showcase.pdf")
+def showcase_pdf():
+    """The showcase as a printable one-page PDF."""
+    from flask_babel import format_date
+
+    from cryptoparty.core.security import static_folder
+    from cryptoparty.core.templating import render_page
+
+    html = render_page("pdf/showcase.html", showcase_rows=showcase_service.showcase(clock.now()),
+                       generated_on=format_date(clock.now().date(), "long"))
+    static = static_folder()
+    pdf = showcase_service.render_showcase_pdf(html, str(static / "css" / "report.css"),
+                                               str(static))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'inline; filename="showcase.pdf"'
+    return response

@@ -48,10 +48,10 @@ def test_first_saturdays_until_june_keep_local_time(make_org, now):
 ])
 def test_refused_rules_say_why(app, make_org, now, rule, message):
     from flask_babel import force_locale
-
-    from cryptoparty.events.models import Event, EventSeries
-    from cryptoparty.core.extensions import db
     from sqlalchemy import func, select
+
+    from cryptoparty.core.extensions import db
+    from cryptoparty.events.models import Event, EventSeries
 
     org = make_org()
     with pytest.raises(DomainError) as error:

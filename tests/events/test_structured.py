@@ -1,4 +1,4 @@
-"""Describing events as the world reads them: new fields, and schema.org JSON-LD read back by extruct."""
+"""Describing events as the world reads them: new fields, and schema.org JSON-LD (extruct)."""
 
 import pytest
 

@@ -54,6 +54,8 @@ MATRIX = {
     "GET feeds.organization_atom": (200, 200, 200, 200, 200),
     "GET feeds.organization_calendar": (200, 200, 200, 200, 200),
     "GET feeds.share": (200, 200, 200, 200, 200),
+    "GET feeds.showcase": (200, 200, 200, 200, 200),
+    "GET feeds.showcase_pdf": (200, 200, 200, 200, 200),
     "GET feeds.series_atom": (404, 404, 404, 404, 404),
     "GET public.series": (404, 404, 404, 404, 404),
     "GET manage.new_series": ("login", "login", "login", 200, 404),
