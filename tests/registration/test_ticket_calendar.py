@@ -1,4 +1,4 @@
-"""Ticket calendars that stay true: cancellation, new times, promotion, reminders; khal and calcurse."""
+"""Ticket calendars that stay true: cancellation, new times, promotion, reminders, khal."""
 
 import shutil
 import subprocess  # nosec B404: khal and calcurse, with fixed arguments
