@@ -54,11 +54,6 @@ def _workshops(event) -> dict:
     return {w.id: w for w in event.workshops}
 
 
-def is_cancelled(ticket: Ticket) -> bool:
-    """Whether nothing of this ticket will take place (the ticket or its event is cancelled)."""
-    return ticket.status == "cancelled" or ticket.event.status == "cancelled"
-
-
 def ticket_notices(ticket: Ticket, positions: dict[int, int]) -> list[Notice]:
     """What changed or matters for this ticket, most important first."""
     event = ticket.event

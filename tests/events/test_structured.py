@@ -131,3 +131,50 @@ def test_back_office_form_saves_the_fields(organizer_client, make_event, app):
     response = organizer_client.post_form("/manage/events/new", bad)
     assert response.status_code == 400
     assert "https://" in response.get_data(as_text=True)
+
+
+# The shape agendas and search engines rely on, as a JSON schema.
+OFFSET_DATE = {"type": "string",
+               "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$"}
+SCHEMA_URL = {"type": "string", "pattern": "^https://schema.org/"}
+PLACE = {"type": "object", "required": ["@type", "name", "address"],
+         "properties": {"@type": {"const": "Place"},
+                        "address": {"type": "object", "required": ["@type"],
+                                    "properties": {"@type": {"const": "PostalAddress"}}}}}
+VIRTUAL = {"type": "object", "required": ["@type", "url"],
+           "properties": {"@type": {"const": "VirtualLocation"},
+                          "url": {"type": "string", "pattern": "^https://"}}}
+EVENT_SCHEMA = {
+    "type": "object",
+    "required": ["@context", "@type", "name", "description", "startDate", "endDate",
+                 "eventStatus", "eventAttendanceMode", "location", "organizer",
+                 "isAccessibleForFree", "inLanguage", "audience", "offers", "subEvent"],
+    "properties": {
+        "@type": {"const": "Event"},
+        "startDate": OFFSET_DATE, "endDate": OFFSET_DATE,
+        "eventStatus": SCHEMA_URL, "eventAttendanceMode": SCHEMA_URL,
+        "location": {"anyOf": [PLACE, VIRTUAL, {"type": "array",
+                                                "items": {"anyOf": [PLACE, VIRTUAL]}}]},
+        "organizer": {"type": "object", "required": ["@type", "name"],
+                      "properties": {"@type": {"const": "Organization"}}},
+        "isAccessibleForFree": {"type": "boolean"},
+        "audience": {"type": "object", "required": ["@type", "audienceType"]},
+        "offers": {"type": "object", "required": ["@type", "url"]},
+        "subEvent": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["@type", "name", "startDate", "endDate", "location"],
+            "properties": {"startDate": OFFSET_DATE, "endDate": OFFSET_DATE}}},
+    },
+}
+
+
+@pytest.mark.parametrize("mode, url", [("onsite", ""), ("online", "https://visio.example.org/a"),
+                                       ("mixed", "https://visio.example.org/a")])
+def test_jsonld_matches_the_json_schema(client, make_event, now, mode, url):
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the test extra")
+    event = make_event()
+    events.update_event(event, now=now, attendance_mode=mode, online_url=url)
+    page = client.get("/events/cryptoparty/").get_data(as_text=True)
+    block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    jsonschema.validate(json.loads(block), EVENT_SCHEMA)
