@@ -62,7 +62,9 @@ def test_event_cancelled_then_fetched_again(client, make_event, now):
     assert {str(e["status"]) for e in again} == {"CANCELLED"}
     assert all(e.walk("VALARM") == [] for e in again)
     page = client.get(f"/tickets/{code}?lang=en").get_data(as_text=True)
-    assert "The event is cancelled: it will not take place." in page
+    assert "This event is cancelled." in page
+    feed = feedparser.parse(client.get(f"/tickets/{code}/feed.atom?lang=en").get_data())
+    assert [e.title for e in feed.entries] == ["The event is cancelled: it will not take place."]
 
 
 def test_waitlisted_choice_is_promoted(client, make_event, now):
