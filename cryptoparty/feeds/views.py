@@ -164,6 +164,10 @@ def _embed_response(html: str, organization) -> Response:
     response = Response(html)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
         "frame-ancestors 'none'", f"frame-ancestors {feeds.frame_ancestors(organization)}")
+    if organization.embed_origin_list:
+        # Browsers refuse to show a same-origin-only resource in another site's frame;
+        # frame-ancestors above decides which sites may.
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response
 
 

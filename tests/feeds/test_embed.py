@@ -20,6 +20,7 @@ def test_embeds_refuse_every_frame_by_default(client, make_event):
         assert response.status_code == 200
         assert frame_ancestors(response) == "'none'"
         assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
 def test_embeds_list_exactly_the_allowed_origins(client, make_event):
@@ -32,6 +33,7 @@ def test_embeds_list_exactly_the_allowed_origins(client, make_event):
         assert frame_ancestors(response) == \
             "https://www.bib.example https://agenda.ville.example:8443"
         assert "X-Frame-Options" not in response.headers
+        assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
         assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     # Every other page keeps refusing frames.
     for url in ("/", "/events/cryptoparty/", f"/orgs/{event.organization.slug}/", "/privacy"):
