@@ -56,8 +56,14 @@ def _switch_language_url(lang: str) -> str:
     return url_for(request.endpoint, **args)
 
 
+def webcal(url: str) -> str:
+    """The same calendar address for apps that subscribe: ``webcal://host/...``."""
+    return "webcal://" + url.split("://", 1)[-1]
+
+
 def _context():
-    return {"current_locale": str(get_locale()), "switch_language_url": _switch_language_url}
+    return {"current_locale": str(get_locale()), "switch_language_url": _switch_language_url,
+            "webcal": webcal}
 
 
 def render_page(template: str, **context) -> str:

@@ -197,7 +197,10 @@ def load_demo(today: date, now: datetime) -> dict:
             description=spec["description"], venue=spec["venue"], address=org.address,
             timezone=TZ, starts_at=_at(day, spec["start"]), ends_at=_at(day, spec["end"]),
             registration_opens_at=min(now, _at(day, spec["start"])) - timedelta(days=1),
-            registration_closes_at=_at(day, spec["start"]), max_party=4)
+            registration_closes_at=_at(day, spec["start"]), max_party=4,
+            accessibility=["step_free", "accessible_toilets", "induction_loop"],
+            accessibility_notes="Entrée principale de la bibliothèque, ascenseur jusqu'au "
+                                "1er étage.")
         for label, start, end, workshops in spec["program"]:
             session = event_service.add_session(event, label=label, starts_at=_at(day, start),
                                                 ends_at=_at(day, end), now=now)

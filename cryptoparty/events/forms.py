@@ -9,9 +9,13 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     IntegerField,
+    RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
+    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -45,6 +49,47 @@ def workshop_format_choices():
 def level_choices():
     """The levels of an activity, labelled in the reader's language."""
     return labels.choices(WorkshopLevel)
+
+
+def accessibility_choices():
+    """The venue's accessibility features, labelled in the reader's language."""
+    return [("step_free", _l("Step-free access")),
+            ("accessible_toilets", _l("Accessible toilets")),
+            ("induction_loop", _l("Induction loop")),
+            ("sign_language", _l("Sign language interpretation")),
+            ("quiet_room", _l("Quiet room"))]
+
+
+def audience_choices():
+    """Who the event is meant for."""
+    return [("all", _l("Everyone")), ("teens", _l("Teenagers")), ("adults", _l("Adults")),
+            ("seniors", _l("Seniors")), ("professionals", _l("Professionals"))]
+
+
+def attendance_choices():
+    """On site, online or both."""
+    return [("onsite", _l("On site")), ("online", _l("Online")),
+            ("mixed", _l("On site and online"))]
+
+
+def schedule_status_choices():
+    """What changed in the schedule, for search engines and agendas."""
+    return [("scheduled", _l("As planned")), ("postponed", _l("Postponed (new date to come)")),
+            ("rescheduled", _l("Moved to a new date")), ("moved_online", _l("Moved online"))]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (no script needed)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _https_link(form, field):
+    if field.data and not field.data.strip().startswith("https://"):
+        raise ValidationError(_l("The online link must start with https://."))
+    if form.attendance_mode.data in ("online", "mixed") and not (field.data or "").strip():
+        raise ValidationError(_l("An online or mixed event needs the link to attend online."))
 
 
 def _after(field_name, message):
@@ -95,6 +140,27 @@ class EventForm(Form):
     volunteer_withdraw_hours = IntegerField(
         _l("Volunteers may withdraw until (hours before the start)"), default=48,
         validators=[InputRequired(), NumberRange(min=0, max=24 * 60)])
+    accessibility = MultiCheckboxField(_l("Accessibility of the venue"),
+                                       choices=accessibility_choices, default=[])
+    accessibility_notes = TextAreaField(
+        _l("More about accessibility"),
+        description=_l("Which entrance, lift, seats, what to ask for on arrival..."),
+        validators=[Length(max=2000)])
+    audience = SelectField(_l("Audience"), choices=audience_choices, default="all",
+                           validators=[Optional()])
+    minimum_age = IntegerField(_l("Minimum age"), validators=[Optional(),
+                                                             NumberRange(min=0, max=120)])
+    attendance_mode = RadioField(_l("Attendance"), choices=attendance_choices, default="onsite",
+                                 validators=[Optional()])
+    online_url = URLField(_l("Link to attend online"),
+                          description=_l("For online and mixed events; https:// only."),
+                          validators=[Length(max=500), _https_link])
+    # Unticked means free, so that a form without this box keeps an event free.
+    paid = BooleanField(_l("Not free: there is a price"), default=False)
+    price = StringField(_l("Price"), description=_l("Only if it is not free."),
+                        validators=[Length(max=200)])
+    schedule_status = SelectField(_l("Schedule"), choices=schedule_status_choices,
+                                  default="scheduled", validators=[Optional()])
 
 
 class DuplicateForm(Form):
@@ -137,3 +203,23 @@ class WorkshopForm(Form):
                        "confirmed. Untick it for a talk, a meal or a workshop you run "
                        "yourselves."))
     allow_cofacilitators = BooleanField(_l("Several volunteers may facilitate it together"))
+
+
+class SeriesForm(Form):
+    kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Length(max=300)])
+    starts_at = DateTimeLocalField(_l("First date starts"), format=DATETIME_FORMAT,
+                                   validators=[InputRequired()])
+    ends_at = DateTimeLocalField(
+        _l("First date ends"), format=DATETIME_FORMAT,
+        validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
+                                                            "start."))])
+    rrule = StringField(
+        _l("Repeat (RRULE)"),
+        description=_l("For instance “FREQ=MONTHLY;BYDAY=1SA;UNTIL=20260630” (every first "
+                       "Saturday until June) or “FREQ=WEEKLY;COUNT=10”. At most 100 dates."),
+        validators=[DataRequired(), Length(max=500)])
+    publish = BooleanField(_l("Publish every date at once"))

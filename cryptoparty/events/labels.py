@@ -23,6 +23,12 @@ LABELS = {
     WorkshopLevel.ADVANCED: _l("Advanced"),
     EventStatus.DRAFT: _l("Draft"), EventStatus.PUBLISHED: _l("Published"),
     EventStatus.CANCELLED: _l("Cancelled"), EventStatus.ARCHIVED: _l("Archived"),
+    # Who an event is for, and how its venue welcomes everyone (issue 17).
+    "all": _l("Everyone"), "teens": _l("Teenagers"), "adults": _l("Adults"),
+    "seniors": _l("Seniors"), "professionals": _l("Professionals"),
+    "step_free": _l("Step-free access"), "accessible_toilets": _l("Accessible toilets"),
+    "induction_loop": _l("Induction loop"), "sign_language": _l("Sign language interpretation"),
+    "quiet_room": _l("Quiet room"),
 }
 
 

@@ -46,6 +46,15 @@ class WorkshopLevel(StrEnum):
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
 
+# How the venue welcomes everyone (a fixed list, plus free text in ``accessibility_notes``).
+ACCESSIBILITY_FEATURES = ("step_free", "accessible_toilets", "induction_loop", "sign_language",
+                          "quiet_room")
+AUDIENCES = ("all", "teens", "adults", "seniors", "professionals")
+ATTENDANCE_MODES = ("onsite", "online", "mixed")
+# What schema.org's eventStatus says besides "scheduled" and "cancelled" (the latter is
+# ``status == "cancelled"``).
+SCHEDULE_STATUSES = ("scheduled", "postponed", "rescheduled", "moved_online")
+
 
 class Event(db.Model):
     """An evening (or afternoon) organized by one organization."""
@@ -58,6 +67,14 @@ class Event(db.Model):
         db.CheckConstraint("volunteer_withdraw_hours >= 0", name="withdraw_hours_positive"),
         one_of("kind", EventKind, name="kind_known"),
         one_of("status", EventStatus, name="status_known"),
+        db.CheckConstraint("minimum_age IS NULL OR (minimum_age >= 0 AND minimum_age <= 120)",
+                           name="minimum_age_range"),
+        db.CheckConstraint("attendance_mode IN ('onsite', 'online', 'mixed')",
+                           name="attendance_mode_known"),
+        db.CheckConstraint("audience IN ('all', 'teens', 'adults', 'seniors', 'professionals')",
+                           name="audience_known"),
+        db.CheckConstraint("schedule_status IN ('scheduled', 'postponed', 'rescheduled', "
+                           "'moved_online')", name="schedule_status_known"),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -79,6 +96,20 @@ class Event(db.Model):
     # Volunteers may withdraw from a workshop until this many hours before the start.
     volunteer_withdraw_hours = db.Column(db.Integer, nullable=False, default=48,
                                          server_default="48")
+    # Describing the event as the world reads it (schema.org, agendas).
+    accessibility = db.Column(db.String(200), nullable=False, default="", server_default="")
+    accessibility_notes = db.Column(db.Text, nullable=False, default="", server_default="")
+    audience = db.Column(db.String(20), nullable=False, default="all", server_default="all")
+    minimum_age = db.Column(db.Integer, nullable=True)
+    attendance_mode = db.Column(db.String(10), nullable=False, default="onsite",
+                                server_default="onsite")
+    online_url = db.Column(db.String(500), nullable=False, default="", server_default="")
+    is_free = db.Column(db.Boolean, nullable=False, default=True, server_default="1")
+    price = db.Column(db.String(200), nullable=False, default="", server_default="")
+    schedule_status = db.Column(db.String(20), nullable=False, default="scheduled",
+                                server_default="scheduled")
+    series_id = db.Column(db.ForeignKey("event_series.id", ondelete="SET NULL"), nullable=True,
+                          index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
     updated_at = db.Column(db.DateTime, nullable=False, default=clock.now, onupdate=clock.now)
     # Bumped in the transaction of any ORM write that changes the public page (the
@@ -87,6 +118,7 @@ class Event(db.Model):
     version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     organization = db.relationship("Organization", back_populates="events")
+    series = db.relationship("EventSeries", back_populates="events")
     sessions = db.relationship("EventSession", back_populates="event",
                                order_by="(EventSession.starts_at, EventSession.id)",
                                cascade="all, delete-orphan")
@@ -100,6 +132,17 @@ class Event(db.Model):
     def is_public(self) -> bool:
         """Whether the event has a public page (published, cancelled or archived)."""
         return self.status != EventStatus.DRAFT
+
+    @property
+    def accessibility_list(self) -> list[str]:
+        """The venue's accessibility features, in the fixed list's order."""
+        chosen = set(filter(None, (self.accessibility or "").split(",")))
+        return [f for f in ACCESSIBILITY_FEATURES if f in chosen]
+
+    @property
+    def is_online(self) -> bool:
+        """Whether people can attend online (online or mixed)."""
+        return self.attendance_mode in ("online", "mixed")
 
     @property
     def workshops(self):
@@ -122,6 +165,8 @@ class EventSession(db.Model):
     label = db.Column(db.String(100), nullable=False)
     starts_at = db.Column(db.DateTime, nullable=False)
     ends_at = db.Column(db.DateTime, nullable=False)
+    # The start it had when it was last moved after publication (for the ticket notices).
+    moved_from = db.Column(db.DateTime, nullable=True)
 
     event = db.relationship("Event", back_populates="sessions")
     workshops = db.relationship("Workshop", back_populates="session",
@@ -190,3 +235,27 @@ class Workshop(db.Model):
 
     def __repr__(self):
         return f"<Workshop {self.slug}>"
+
+
+class EventSeries(db.Model):
+    """A recurring event ("every first Saturday, 10:30–12:00, until June").
+
+    The series only names the dates (an RRULE); each date is an ordinary event
+    that the organizer edits, moves or cancels on its own.
+    """
+
+    __tablename__ = "event_series"
+
+    id = db.Column(db.Integer, primary_key=True)
+    organization_id = db.Column(db.ForeignKey("organizations.id"), nullable=False, index=True)
+    slug = db.Column(db.String(80), unique=True, nullable=False)
+    title = db.Column(db.String(200), nullable=False)
+    description = db.Column(db.Text, nullable=False, default="")
+    rrule = db.Column(db.String(500), nullable=False)
+    created_at = db.Column(db.DateTime, nullable=False, default=clock.now)
+
+    organization = db.relationship("Organization")
+    events = db.relationship("Event", back_populates="series", order_by="Event.starts_at")
+
+    def __repr__(self):
+        return f"<EventSeries {self.slug}>"

@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from blinker import Namespace
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -22,6 +23,7 @@ from cryptoparty.core import validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import (
     CapacityBelowTaken,
+    DomainError,
     DuplicateSlug,
     EndsBeforeStart,
     EventArchived,
@@ -37,7 +39,16 @@ from cryptoparty.core.errors import (
     WorkshopNotFound,
 )
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event, EventSession, EventStatus, Workshop
+from cryptoparty.events.models import (
+    ACCESSIBILITY_FEATURES,
+    ATTENDANCE_MODES,
+    AUDIENCES,
+    SCHEDULE_STATUSES,
+    Event,
+    EventSession,
+    EventStatus,
+    Workshop,
+)
 from cryptoparty.registration import services as registration
 from cryptoparty.registration.models import TicketChoice
 
@@ -46,7 +57,9 @@ MAX_WORKSHOP_CAPACITY = 10_000
 FACILITATED_FORMATS = ("workshop", "install", "discussion")
 EVENT_FIELDS = ("kind", "title", "description", "venue", "address", "timezone", "starts_at",
                 "ends_at", "registration_opens_at", "registration_closes_at",
-                "retention_days", "max_party", "volunteer_withdraw_hours")
+                "retention_days", "max_party", "volunteer_withdraw_hours",
+                "accessibility", "accessibility_notes", "audience", "minimum_age",
+                "attendance_mode", "online_url", "is_free", "price", "schedule_status")
 WORKSHOP_FIELDS = ("format", "title", "summary", "topics", "level", "room", "capacity",
                    "materials", "needs_facilitator", "allow_cofacilitators", "recipe_key")
 
@@ -160,6 +173,44 @@ def get_workshop_for(organizer: Organizer, workshop_id: int) -> Workshop:
 
 # Events -------------------------------------------------------------------
 
+class OnlineLinkRequired(DomainError):
+    message = _l("An online or mixed event needs the link to attend online.")
+
+
+class OnlineLinkNotHttps(DomainError):
+    message = _l("The online link must start with https://.")
+
+
+class UnknownChoice(DomainError):
+    message = _l("This choice is not in the list.")
+
+
+def _describe_fields(fields: dict) -> dict:
+    """Check and normalize the fields that describe an event to the world."""
+    if "accessibility" in fields:
+        value = fields["accessibility"]
+        chosen = value.split(",") if isinstance(value, str) else list(value or ())
+        chosen = {c.strip() for c in chosen if c and c.strip()}
+        if chosen - set(ACCESSIBILITY_FEATURES):
+            raise UnknownChoice()
+        fields["accessibility"] = ",".join(f for f in ACCESSIBILITY_FEATURES if f in chosen)
+    for name, allowed in (("audience", AUDIENCES), ("attendance_mode", ATTENDANCE_MODES),
+                          ("schedule_status", SCHEDULE_STATUSES)):
+        if name in fields and fields[name] not in allowed:
+            raise UnknownChoice()
+    if "online_url" in fields:
+        fields["online_url"] = (fields["online_url"] or "").strip()
+    if "price" in fields:
+        fields["price"] = (fields["price"] or "").strip()
+    return fields
+
+
+def _check_online(mode: str, url: str) -> None:
+    if url and not re.match(r"^https://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", url):
+        raise OnlineLinkNotHttps()
+    if mode in ("online", "mixed") and not url:
+        raise OnlineLinkRequired()
+
 def _check_event_times(starts_at, ends_at, opens_at=None, closes_at=None):
     for value in (starts_at, ends_at, opens_at, closes_at):
         validation.check_date(value)
@@ -175,6 +226,8 @@ def create_event(organization, *, now: datetime, slug: str | None = None, **fiel
     """Create a draft event of the organization."""
     _check_event_times(fields["starts_at"], fields["ends_at"],
                        fields.get("registration_opens_at"), fields.get("registration_closes_at"))
+    fields = _describe_fields(dict(fields))
+    _check_online(fields.get("attendance_mode", "onsite"), fields.get("online_url", ""))
     with atomic():
         if slug:
             if _event_slug_taken(slug):
@@ -200,6 +253,7 @@ def update_event(event: Event, *, now: datetime, move_registration_window: bool 
     start; without it, a window that would open after the start raises
     ``RegistrationOpensAfterStart`` and the organizer chooses.
     """
+    fields = _describe_fields(dict(fields))
     merged = {k: fields.get(k, getattr(event, k)) for k in EVENT_FIELDS}
     shift = merged["starts_at"] - event.starts_at
     if move_registration_window and shift:
@@ -208,6 +262,7 @@ def update_event(event: Event, *, now: datetime, move_registration_window: bool 
                 merged[key] = getattr(event, key) + shift
     _check_event_times(merged["starts_at"], merged["ends_at"],
                        merged["registration_opens_at"], merged["registration_closes_at"])
+    _check_online(merged["attendance_mode"], merged["online_url"])
     for session in event.sessions:
         if session.starts_at < merged["starts_at"] or session.ends_at > merged["ends_at"]:
             raise SessionNoLongerInside(label=session.label)
@@ -292,6 +347,7 @@ def duplicate_event(event: Event, *, starts_at: datetime, now: datetime) -> Even
             **{k: getattr(event, k) for k in EVENT_FIELDS},
         )
         copy.starts_at, copy.ends_at = moved(event.starts_at), moved(event.ends_at)
+        copy.schedule_status = "scheduled"
         copy.registration_opens_at = moved(event.registration_opens_at)
         copy.registration_closes_at = moved(event.registration_closes_at)
         db.session.add(copy)
@@ -348,6 +404,9 @@ def update_session(session: EventSession, *, label: str, starts_at: datetime,
     """Rename or move a time slot within its event."""
     _check_session_times(session.event, starts_at, ends_at)
     with atomic():
+        if session.event.status == "published" and starts_at != session.starts_at:
+            # Ticket holders are told of the move (their page, feed and calendar).
+            session.moved_from = session.starts_at
         session.label, session.starts_at, session.ends_at = label, starts_at, ends_at
         session.event.updated_at = now
     return session

@@ -1,11 +1,12 @@
 """The public pages: upcoming events and an event's program."""
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, render_template, request, url_for
 
 from cryptoparty.core import clock
 from cryptoparty.events import labels, page_cache, pages
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import EventKind, EventStatus
+from cryptoparty.events.structured import event_jsonld
 
 bp = Blueprint("public", __name__)
 bp.add_app_template_filter(labels.label, "label")
@@ -35,9 +36,41 @@ def _event_page(slug):
     event = event_service.get_public_event(slug, program=True)
     g.organization_locale = event.organization.default_locale
     now = clock.now()
+    jsonld = _event_jsonld(event)
     if event.status == EventStatus.ARCHIVED:
         # Its tickets are gone (or going): only the aggregated figures remain.
-        return render_template("public/archived.html", event=event,
+        return render_template("public/archived.html", event=event, jsonld=jsonld,
                                **pages.context(pages.ARCHIVED_EVENT, event, now))
-    return render_template("public/event.html", event=event,
+    return render_template("public/event.html", event=event, jsonld=jsonld,
                            **pages.context(pages.PUBLIC_EVENT, event, now))
+
+
+def _event_jsonld(event) -> dict:
+    """The event as schema.org JSON-LD (events/structured.py), with its absolute URLs."""
+    return event_jsonld(
+        event, event_url=url_for("public.event", slug=event.slug, _external=True, lang=None),
+        organization_url=url_for("feeds.organization", slug=event.organization.slug,
+                                 _external=True, lang=None),
+        register_url=url_for("tickets.register", slug=event.slug, _external=True, lang=None),
+        series={"@type": "EventSeries", "name": event.series.title,
+                "@id": url_for("public.series", slug=event.series.slug, _external=True,
+                               lang=None)} if event.series is not None else None)
+
+
+@bp.get("/series/<slug>/")
+def series(slug):
+    """A recurring event: its dates (each with its own page) and its JSON-LD EventSeries."""
+    from cryptoparty.events import series as series_service
+    from cryptoparty.events.structured import series_jsonld
+
+    series = series_service.get_public_series(slug)
+    g.organization_locale = series.organization.default_locale
+    dates = series_service.public_dates(series)
+    jsonld = series_jsonld(
+        series, dates,
+        series_url=url_for("public.series", slug=series.slug, _external=True, lang=None),
+        event_url=lambda e: url_for("public.event", slug=e.slug, _external=True, lang=None),
+        organization_url=url_for("feeds.organization", slug=series.organization.slug,
+                                 _external=True, lang=None))
+    return render_template("public/series.html", series=series, dates=dates, jsonld=jsonld,
+                           now=clock.now())

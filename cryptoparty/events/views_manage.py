@@ -2,14 +2,17 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from cryptoparty.accounts import audit, roles
-from cryptoparty.accounts.models import AuditAction, Role
+from cryptoparty.accounts.models import AuditAction, Organization, Role
 from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError, EventArchived, RegistrationOpensAfterStart
+from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm, first_error
 from cryptoparty.core.i18n import to_local_naive, to_utc
 from cryptoparty.core.idempotency import idempotent_form
@@ -20,6 +23,7 @@ from cryptoparty.events.forms import DuplicateForm, EventForm, SessionForm, Work
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
 
 
 @bp.before_request
@@ -34,8 +38,14 @@ def _event_data(form: EventForm, tz: str) -> dict:
     for name in EVENT_TIME_FIELDS:
         if data.get(name) is not None:
             data[name] = to_utc(data[name], tz)
-    data["description"] = data.get("description") or ""
-    data["address"] = data.get("address") or ""
+    for name in ("description", "address", "accessibility_notes", "online_url", "price"):
+        data[name] = data.get(name) or ""
+    data["is_free"] = not form.paid.data
+    if data["is_free"]:
+        data["price"] = ""
+    for name, default in (("audience", "all"), ("attendance_mode", "onsite"),
+                          ("schedule_status", "scheduled")):
+        data[name] = data.get(name) or default
     return data
 
 
@@ -103,6 +113,8 @@ def event(slug):
     form = EventForm(obj=event) if request.method == "GET" else EventForm()
     if request.method == "GET":
         _fill_times(form, event, EVENT_TIME_FIELDS, event.timezone)
+        form.accessibility.data = event.accessibility_list
+        form.paid.data = not event.is_free
     del form.slug
     if form.validate_on_submit():
         try:
@@ -322,3 +334,36 @@ def delete_workshop(workshop_id):
     event_service.delete_workshop(workshop, now=clock.now())
     flash(_("The workshop is deleted."), "success")
     return redirect(url_for("manage.event", slug=slug))
+
+
+# Series -------------------------------------------------------------------
+
+@bp.route("/orgs/<org>/series/new", methods=["GET", "POST"])
+def new_series(org):
+    """Create a recurring event: one event per date of the rule."""
+    from cryptoparty.events import series as series_service
+    from cryptoparty.events.forms import SeriesForm
+
+    organization = db.session.scalar(select(Organization).filter_by(slug=org))
+    if organization is None:
+        abort(404)
+    roles.require(current_user, organization, Permission.EVENTS)
+    form = SeriesForm()
+    if form.validate_on_submit():
+        start = form.starts_at.data
+        try:
+            series = series_service.create_series(
+                organization, rule=form.rrule.data, first_start=start,
+                duration=form.ends_at.data - start, now=clock.now(),
+                publish=form.publish.data, kind=form.kind.data, title=form.title.data,
+                description=form.description.data or "", venue=form.venue.data,
+                address=form.address.data or "")
+        except DomainError as error:
+            _field_error(form, error, "rrule")
+        else:
+            flash(ngettext("The series is created: %(num)d date.",
+                           "The series is created: %(num)d dates.", len(series.events)),
+                  "success")
+            return redirect(url_for("manage.dashboard"))
+    return render_template("manage/series_form.html", form=form, organization=organization,
+                           tz=organization.timezone), 400 if form.errors else 200

@@ -1,11 +1,32 @@
 """Feeds for the outside world, organizations' pages and share links."""
 
-from flask import Blueprint, Response, g, redirect, render_template, request
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import TextAreaField
+from wtforms.validators import Length
 
+from cryptoparty.accounts import roles
+from cryptoparty.accounts.models import Organization
+from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
+from cryptoparty.core.extensions import db
+from cryptoparty.core.forms import Form
 from cryptoparty.core.i18n import local_date, local_range
 from cryptoparty.core.security import CONTENT_SECURITY_POLICY
 from cryptoparty.core.urls import public_url_for, stable_uid, stable_uuid
@@ -13,8 +34,16 @@ from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import EventStatus
 from cryptoparty.feeds import services as feeds
+from cryptoparty.figures import showcase as showcase_service
 
 bp = Blueprint("feeds", __name__)
+
+class EmbedOriginsForm(Form):
+    origins = TextAreaField(_l("Websites allowed to show the program in a frame"),
+                            description=_l("One origin per line, such as "
+                                           "https://www.library.example. None: no website."),
+                            validators=[Length(max=5000)])
+
 
 ICAL_TYPE = "text/calendar; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
@@ -42,6 +71,8 @@ def event_calendar(slug):
 def _describe(event) -> str:
     when = local_range(event.starts_at, event.ends_at, event.timezone)
     where = ", ".join(p for p in (event.venue, event.address) if p)
+    if event.status == "cancelled":
+        when = _("Cancelled:") + " " + when
     return f"{when} · {where}\n\n{event.description}".strip()
 
 
@@ -73,6 +104,7 @@ def organization(slug):
     upcoming = [e for e in events if e.ends_at >= now and e.status == EventStatus.PUBLISHED]
     past = [e for e in reversed(events) if e.ends_at < now and e.status != EventStatus.CANCELLED]
     return render_template("feeds/organization.html", org=org, upcoming=upcoming, past=past,
+                           showcase_rows=showcase_service.showcase(now, organization=org),
                            fingerprint=feeds.group_fingerprint(org.key_fingerprint))
 
 
@@ -122,4 +154,116 @@ def share(slug):
     # chose: form-action must allow that one hop to another https origin.
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", "form-action 'self' https:")
+    return response
+
+
+# Embeds -----------------------------------------------------------------------
+
+def _embed_response(html: str, organization) -> Response:
+    """An embed page: framable by exactly the origins its organization allows."""
+    response = Response(html)
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {feeds.frame_ancestors(organization)}")
+    if organization.allowed_embed_origins:
+        # Browsers refuse to show a same-origin-only resource in another site's frame;
+        # frame-ancestors above decides which sites may.
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.get("/embed/orgs/<slug>")
+def embed_organization(slug):
+    """The organization's upcoming program, compact and script-free, for its own website."""
+    org = feeds.get_organization(slug)
+    g.organization_locale = org.default_locale
+    events = event_service.upcoming_events(clock.now(), organization=org)
+    return _embed_response(render_template("feeds/embed.html", org=org, events=events,
+                                           title=org.name), org)
+
+
+@bp.get("/embed/events/<slug>")
+def embed_event(slug):
+    """One event's program, compact and script-free."""
+    event = event_service.get_public_event(slug)
+    g.organization_locale = event.organization.default_locale
+    return _embed_response(render_template("feeds/embed.html", org=event.organization,
+                                           events=[event], title=event.title),
+                           event.organization)
+
+
+@bp.get("/embed/orgs/<slug>/fragment.html")
+def embed_fragment(slug):
+    """The same program as a bare HTML fragment, for sites that refuse iframes."""
+    org = feeds.get_organization(slug)
+    g.organization_locale = org.default_locale
+    events = event_service.upcoming_events(clock.now(), organization=org)
+    return Response(render_template("feeds/embed_fragment.html", org=org, events=events))
+
+
+@bp.route("/manage/orgs/<slug>/embed", methods=["GET", "POST"])
+@login_required
+def manage_embed(slug):
+    """The snippets to paste into the library's website, and the sites allowed to frame them."""
+    org = db.session.scalar(select(Organization).filter_by(slug=slug))
+    if org is None:
+        abort(404)
+    roles.require(current_user, org, Permission.SETTINGS)
+    form = EmbedOriginsForm()
+    status, error = 200, None
+    if form.validate_on_submit():
+        try:
+            feeds.set_embed_origins(org, form.origins.data or "")
+        except DomainError as exc:
+            error, status = exc.describe(), exc.status
+        else:
+            flash(_("The list of websites is saved."), "success")
+            return redirect(url_for("feeds.manage_embed", slug=org.slug))
+    elif request.method == "POST":
+        status = 400
+    if request.method == "GET":
+        form.origins.data = "\n".join(org.allowed_embed_origins)
+    events = event_service.upcoming_events(clock.now(), organization=org)
+    return render_template(
+        "feeds/manage_embed.html", org=org, form=form, error=error,
+        embed_url=url_for("feeds.embed_organization", slug=org.slug, _external=True, lang=None),
+        fragment=render_template("feeds/embed_fragment.html", org=org, events=events),
+        events=events), status
+
+
+@bp.get("/series/<slug>/feed.atom")
+def series_atom(slug):
+    """A series' public dates, as Atom (cancelled dates stay, marked so)."""
+    from cryptoparty.events import series as series_service
+
+    series = series_service.get_public_series(slug)
+    return _atom_response(series_service.public_dates(series), title=series.title,
+                          feed_url=url_for("feeds.series_atom", slug=series.slug,
+                                           _external=True),
+                          site_url=url_for("public.series", slug=series.slug, _external=True))
+
+
+# Showcase ---------------------------------------------------------------------
+
+@bp.get("/showcase")
+def showcase():
+    """The figures of past events, per year and organization, for reluctant institutions."""
+    return render_template("feeds/showcase.html",
+                           showcase_rows=showcase_service.showcase(clock.now()))
+
+
+@bp.get("/showcase.pdf")
+def showcase_pdf():
+    """The showcase as a printable one-page PDF."""
+    from flask_babel import format_date
+
+    from cryptoparty.core.security import static_folder
+    from cryptoparty.core.templating import render_page
+
+    html = render_page("pdf/showcase.html", showcase_rows=showcase_service.showcase(clock.now()),
+                       generated_on=format_date(clock.now().date(), "long"))
+    static = static_folder()
+    pdf = showcase_service.render_showcase_pdf(html, str(static / "css" / "report.css"),
+                                               str(static))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = 'inline; filename="showcase.pdf"'
     return response

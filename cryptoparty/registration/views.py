@@ -8,7 +8,6 @@ misses count, so the holder of a real code is never slowed down (see
 """
 
 import io
-from datetime import timezone
 
 from flask import (
     Blueprint,
@@ -22,8 +21,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from cryptoparty.accounts import roles
@@ -34,10 +33,12 @@ from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm, rerender_on_csrf_error
 from cryptoparty.core.i18n import local_time
-from cryptoparty.core.urls import public_url_for, stable_uid
-from cryptoparty.core.validation import content_disposition, safe_line
+from cryptoparty.core.templating import webcal
+from cryptoparty.core.urls import public_url_for
+from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
+from cryptoparty.registration import calendar as ticket_calendar
 from cryptoparty.registration import codes
 from cryptoparty.registration import services as registration
 from cryptoparty.registration.forms import (
@@ -52,7 +53,7 @@ from cryptoparty.registration.forms import (
     session_field_name,
     ticket_choices_form,
 )
-from cryptoparty.registration.models import ChoiceStatus
+from cryptoparty.registration.models import ChoiceStatus, TicketStatus
 
 bp = Blueprint("tickets", __name__)
 
@@ -196,12 +197,18 @@ def _ticket_page(ticket, code, change_form=None, party_form=None, cancel_form=No
             change_form[session_field_name(choice.session_id)].data = str(choice.workshop_id)
     now = clock.now()
     workshops = _workshops_by_id(event)
+    positions = registration.waitlist_positions(ticket)
+    alarm = ticket_calendar.parse_alarm(request.args.get("alarm"))
+    calendar_url = url_for("tickets.calendar", code=codes.display(code), _external=True,
+                           alarm=None if alarm == "none" else alarm)
     return render_template(
         "tickets/ticket.html", ticket=ticket, event=event, code=code,
         display_code=codes.display(code), workshops=workshops,
         choices=sorted(ticket.choices,
                        key=lambda c: (workshops[c.workshop_id].session.starts_at, c.session_id)),
-        positions=registration.waitlist_positions(ticket),
+        positions=positions, notices=ticket_calendar.ticket_notices(ticket, positions),
+        alarm=alarm, calendar_url=calendar_url, webcal_url=webcal(calendar_url),
+        feed_url=url_for("tickets.feed", code=codes.display(code)),
         changeable=registration.is_changeable(ticket, now),
         change_form=change_form, party_form=party_form or PartyForm(formdata=None),
         cancel_form=cancel_form or CancelTicketForm(formdata=None),
@@ -312,40 +319,43 @@ def qr(code):
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
+def _host() -> str:
+    return request.host.split(":")[0]
+
+
 @bp.get("/tickets/<code>/ticket.ics")
 @code_lookup_rate_limit
 def calendar(code):
-    """The ticket's workshops as calendar entries that carry the ticket's URL."""
-    from icalendar import Calendar
-    from icalendar import Event as CalendarEvent
+    """The ticket's calendar, as it stands now; ``?alarm=day|2h`` adds a reminder.
 
+    A cancelled ticket answers 410 Gone with a calendar that cancels its entries,
+    until the purge deletes it (then 404, like any unknown code).
+    """
     ticket, code = _load_ticket(code)
-    event = ticket.event
-    url = ticket_url(code, _external=True)
-    workshops = _workshops_by_id(event)
-    cal = Calendar()
-    cal.add("prodid", "-//cryptoparty//tickets//EN")
-    cal.add("version", "2.0")
-    for choice in ticket.choices:
-        workshop = workshops[choice.workshop_id]
-        session = workshop.session
-        entry = CalendarEvent()
-        entry.add("uid", stable_uid("ticket-session", f"{ticket.check_tag}-{session.id}"))
-        entry.add("dtstamp", clock.now().replace(tzinfo=timezone.utc))
-        entry.add("dtstart", session.starts_at.replace(tzinfo=timezone.utc))
-        entry.add("dtend", session.ends_at.replace(tzinfo=timezone.utc))
-        title = safe_line(f"{workshop.title} — {event.title}")
-        if choice.status == ChoiceStatus.WAITLISTED:
-            title += " " + _("(waiting list)")
-        entry.add("summary", title)
-        entry.add("location", safe_line(", ".join(
-            p for p in (workshop.room, event.venue, event.address) if p)))
-        entry.add("url", url)
-        entry.add("description", _("Your ticket (whoever holds this link holds the ticket): "
-                                   "%(url)s", url=url))
-        cal.add_component(entry)
-    response = Response(cal.to_ical(), mimetype="text/calendar")
-    response.headers["Content-Disposition"] = content_disposition("attachment", event.slug + ".ics")
+    body = ticket_calendar.ticket_calendar(
+        ticket, ticket_url=ticket_url(code, _external=True), host=_host(),
+        alarm=ticket_calendar.parse_alarm(request.args.get("alarm")), now=clock.now())
+    response = Response(body, status=410 if ticket.status == TicketStatus.CANCELLED else 200,
+                        mimetype="text/calendar")
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = content_disposition("inline",
+                                                                  ticket.event.slug + ".ics")
+    return response
+
+
+@bp.get("/tickets/<code>/feed.atom")
+@code_lookup_rate_limit
+def feed(code):
+    """The ticket's notices as a private Atom feed (410 once the ticket is cancelled)."""
+    ticket, code = _load_ticket(code)
+    notices = ticket_calendar.ticket_notices(ticket, registration.waitlist_positions(ticket))
+    body = ticket_calendar.ticket_feed(
+        ticket, notices, feed_url=url_for("tickets.feed", code=codes.display(code),
+                                          _external=True),
+        ticket_url=ticket_url(code, _external=True), language=str(get_locale()),
+        now=clock.now())
+    response = Response(body, status=410 if ticket.status == TicketStatus.CANCELLED else 200)
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 15:07:53.541234
+Create Date: 2026-12-03 15:08:45.135890
 
 """
 from alembic import op
@@ -83,40 +83,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_organization_id'), ['organization_id'], unique=False)
 
-    op.create_table('events',
+    op.create_table('event_series',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('venue', sa.String(length=200), nullable=False),
-    sa.Column('address', sa.String(length=300), nullable=False),
-    sa.Column('timezone', sa.String(length=64), nullable=False),
-    sa.Column('starts_at', sa.DateTime(), nullable=False),
-    sa.Column('ends_at', sa.DateTime(), nullable=False),
-    sa.Column('registration_opens_at', sa.DateTime(), nullable=True),
-    sa.Column('registration_closes_at', sa.DateTime(), nullable=True),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('retention_days', sa.Integer(), nullable=False),
-    sa.Column('max_party', sa.Integer(), nullable=False),
-    sa.Column('volunteer_withdraw_hours', sa.Integer(), server_default='48', nullable=False),
+    sa.Column('rrule', sa.String(length=500), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
-    sa.CheckConstraint("kind IN ('cryptoparty', 'cafe_vie_privee', 'install_party', 'conference')", name=op.f('ck_events_kind_known')),
-    sa.CheckConstraint("status IN ('draft', 'published', 'cancelled', 'archived')", name=op.f('ck_events_status_known')),
-    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
-    sa.CheckConstraint('max_party >= 1', name=op.f('ck_events_max_party_positive')),
-    sa.CheckConstraint('retention_days >= 0', name=op.f('ck_events_retention_positive')),
-    sa.CheckConstraint('volunteer_withdraw_hours >= 0', name=op.f('ck_events_withdraw_hours_positive')),
-    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_events_organization_id_organizations')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
-    sa.UniqueConstraint('slug', name=op.f('uq_events_slug'))
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_event_series_organization_id_organizations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event_series')),
+    sa.UniqueConstraint('slug', name=op.f('uq_event_series_slug'))
     )
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_events_organization_id'), ['organization_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_events_status'), ['status'], unique=False)
+    with op.batch_alter_table('event_series', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_event_series_organization_id'), ['organization_id'], unique=False)
 
     op.create_table('federation_actors',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -190,6 +170,70 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_invitations')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_staff_invitations_token_hash'))
     )
+    op.create_table('events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('venue', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=300), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('registration_opens_at', sa.DateTime(), nullable=True),
+    sa.Column('registration_closes_at', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('retention_days', sa.Integer(), nullable=False),
+    sa.Column('max_party', sa.Integer(), nullable=False),
+    sa.Column('volunteer_withdraw_hours', sa.Integer(), server_default='48', nullable=False),
+    sa.Column('accessibility', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('accessibility_notes', sa.Text(), server_default='', nullable=False),
+    sa.Column('audience', sa.String(length=20), server_default='all', nullable=False),
+    sa.Column('minimum_age', sa.Integer(), nullable=True),
+    sa.Column('attendance_mode', sa.String(length=10), server_default='onsite', nullable=False),
+    sa.Column('online_url', sa.String(length=500), server_default='', nullable=False),
+    sa.Column('is_free', sa.Boolean(), server_default='1', nullable=False),
+    sa.Column('price', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('schedule_status', sa.String(length=20), server_default='scheduled', nullable=False),
+    sa.Column('series_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
+    sa.CheckConstraint("attendance_mode IN ('onsite', 'online', 'mixed')", name=op.f('ck_events_attendance_mode_known')),
+    sa.CheckConstraint("audience IN ('all', 'teens', 'adults', 'seniors', 'professionals')", name=op.f('ck_events_audience_known')),
+    sa.CheckConstraint("kind IN ('cryptoparty', 'cafe_vie_privee', 'install_party', 'conference')", name=op.f('ck_events_kind_known')),
+    sa.CheckConstraint("schedule_status IN ('scheduled', 'postponed', 'rescheduled', 'moved_online')", name=op.f('ck_events_schedule_status_known')),
+    sa.CheckConstraint("status IN ('draft', 'published', 'cancelled', 'archived')", name=op.f('ck_events_status_known')),
+    sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_events_ends_after_start')),
+    sa.CheckConstraint('max_party >= 1', name=op.f('ck_events_max_party_positive')),
+    sa.CheckConstraint('minimum_age IS NULL OR (minimum_age >= 0 AND minimum_age <= 120)', name=op.f('ck_events_minimum_age_range')),
+    sa.CheckConstraint('retention_days >= 0', name=op.f('ck_events_retention_positive')),
+    sa.CheckConstraint('volunteer_withdraw_hours >= 0', name=op.f('ck_events_withdraw_hours_positive')),
+    sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_events_organization_id_organizations')),
+    sa.ForeignKeyConstraint(['series_id'], ['event_series.id'], name=op.f('fk_events_series_id_event_series'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    sa.UniqueConstraint('slug', name=op.f('uq_events_slug'))
+    )
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_events_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_series_id'), ['series_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_events_status'), ['status'], unique=False)
+
+    op.create_table('federation_followers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=False),
+    sa.Column('follower_hash', sa.String(length=64), nullable=False),
+    sa.Column('inbox_url', sa.String(length=500), nullable=False),
+    sa.Column('created_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['federation_actors.id'], name=op.f('fk_federation_followers_actor_id_federation_actors'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_followers')),
+    sa.UniqueConstraint('actor_id', 'follower_hash', name='uq_federation_followers_hash')
+    )
+    with op.batch_alter_table('federation_followers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_federation_followers_actor_id'), ['actor_id'], unique=False)
+
     op.create_table('announcements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('event_id', sa.Integer(), nullable=False),
@@ -227,6 +271,7 @@ def upgrade():
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('starts_at', sa.DateTime(), nullable=False),
     sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('moved_from', sa.DateTime(), nullable=True),
     sa.CheckConstraint('ends_at > starts_at', name=op.f('ck_event_sessions_ends_after_start')),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_sessions_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_sessions'))
@@ -254,19 +299,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_federation_deliveries_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_federation_deliveries_event_id'), ['event_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_federation_deliveries_next_attempt_at'), ['next_attempt_at'], unique=False)
-
-    op.create_table('federation_followers',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('actor_id', sa.Integer(), nullable=False),
-    sa.Column('follower_hash', sa.String(length=64), nullable=False),
-    sa.Column('inbox_url', sa.String(length=500), nullable=False),
-    sa.Column('created_on', sa.Date(), nullable=False),
-    sa.ForeignKeyConstraint(['actor_id'], ['federation_actors.id'], name=op.f('fk_federation_followers_actor_id_federation_actors'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_federation_followers')),
-    sa.UniqueConstraint('actor_id', 'follower_hash', name='uq_federation_followers_hash')
-    )
-    with op.batch_alter_table('federation_followers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_federation_followers_actor_id'), ['actor_id'], unique=False)
 
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -457,10 +489,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tickets_event_id'))
 
     op.drop_table('tickets')
-    with op.batch_alter_table('federation_followers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_federation_followers_actor_id'))
-
-    op.drop_table('federation_followers')
     with op.batch_alter_table('federation_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_federation_deliveries_next_attempt_at'))
         batch_op.drop_index(batch_op.f('ix_federation_deliveries_event_id'))
@@ -476,6 +504,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_announcements_event_id'))
 
     op.drop_table('announcements')
+    with op.batch_alter_table('federation_followers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_federation_followers_actor_id'))
+
+    op.drop_table('federation_followers')
+    with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_events_status'))
+        batch_op.drop_index(batch_op.f('ix_events_series_id'))
+        batch_op.drop_index(batch_op.f('ix_events_organization_id'))
+
+    op.drop_table('events')
     op.drop_table('staff_invitations')
     with op.batch_alter_table('organization_recipes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organization_recipes_organization_id'))
@@ -487,11 +525,10 @@ def downgrade():
     op.drop_table('organization_keys')
     op.drop_table('memberships')
     op.drop_table('federation_actors')
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_events_status'))
-        batch_op.drop_index(batch_op.f('ix_events_organization_id'))
+    with op.batch_alter_table('event_series', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_series_organization_id'))
 
-    op.drop_table('events')
+    op.drop_table('event_series')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_organization_id'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_at'))

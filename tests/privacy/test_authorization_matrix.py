@@ -183,6 +183,19 @@ MATRIX = {
     # Calling an event off and checking in by tag (issue 15).
     "GET manage.confirm_cancel": ("login", "login", "login", 200, 200, 403, 403, 404),
     "POST tickets.door_check_in": ("login", "login", "login", 400, 400, 403, 403, 404),
+    # Reaching the public: embeds, series, showcase, a ticket's feed (issue 17).
+    "GET feeds.embed_event": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET feeds.embed_fragment": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET feeds.embed_organization": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET feeds.manage_embed": ("login", "login", "login", 200, 403, 403, 403, 404),
+    "GET feeds.series_atom": (404, 404, 404, 404, 404, 404, 404, 404),
+    "GET feeds.showcase": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET feeds.showcase_pdf": (200, 200, 200, 200, 200, 200, 200, 200),
+    "GET manage.new_series": ("login", "login", "login", 200, 200, 403, 403, 404),
+    "GET public.series": (404, 404, 404, 404, 404, 404, 404, 404),
+    "GET tickets.feed": (404, 200, 404, 200, 200, 200, 200, 200),
+    "POST feeds.manage_embed": ("login", "login", "login", 302, 403, 403, 403, 404),
+    "POST manage.new_series": ("login", "login", "login", 400, 400, 403, 403, 404),
 }
 
 

@@ -13,7 +13,9 @@ import pytest
 from tests.conftest import NOW
 from tests.privacy.world import build_path, build_world, url_values
 
-SCRIPT_OR_STYLE = re.compile(r"<script|<style|\sstyle=|\son[a-z]+=", re.I)
+# A schema.org JSON-LD block is data that browsers never run: it is the one <script> allowed.
+SCRIPT_OR_STYLE = re.compile(r"<script(?!\s+type=\"application/ld\+json\">)|<style|\sstyle=|"
+                             r"\son[a-z]+=", re.I)
 FOREIGN_ASSET = re.compile(r"""<(?:img|script|link|iframe|source|video|audio)\b[^>]*\b"""
                            r"""(?:src|href)=["']?(?:https?:)?//""", re.I)
 

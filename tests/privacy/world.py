@@ -122,7 +122,7 @@ def url_values(rule, world: World, ids: dict | None = None) -> dict:
         elif name in ids:
             values[name] = ids[name]
         elif name == "slug":
-            orgs = rule.rule.startswith(("/orgs/", "/manage/orgs/", "/ap/orgs/"))
+            orgs = rule.rule.startswith(("/orgs/", "/manage/orgs/", "/ap/orgs/", "/embed/orgs/"))
             values[name] = world.org_slug if orgs else world.event_slug
         elif name == "org":
             values[name] = world.org_slug

@@ -4,7 +4,7 @@ import logging
 import os
 import re
 import uuid
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -116,7 +116,8 @@ def test_ics_carries_the_ticket_url(client, make_event):
     entries = [c for c in calendar.walk("VEVENT")]
     assert len(entries) == 2
     assert all(str(e["url"]).endswith(f"/tickets/{code}") for e in entries)
-    assert entries[0].decoded("dtstart").replace(tzinfo=None) == event.sessions[0].starts_at
+    assert entries[0].decoded("dtstart") == \
+        event.sessions[0].starts_at.replace(tzinfo=timezone.utc)
 
 
 def test_full_workshop_puts_on_waitlist_with_position(client, make_event):

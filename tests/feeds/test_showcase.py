@@ -1,0 +1,71 @@
+"""The public showcase: figures of past events, per year and organization, after the purge."""
+
+from datetime import timedelta
+
+import pytest
+
+from cryptoparty.feedback import services as feedback
+from cryptoparty.figures.showcase import showcase
+from cryptoparty.privacy import retention
+from cryptoparty.registration import services as registration
+
+
+def past_event_with_figures(make_event, now):
+    """An event 30 days ago: 3 tickets (one of 2 people), 2 checked in, feedback, a quote."""
+    event = make_event(starts_in=timedelta(days=-30), registration_opens_at=now - timedelta(
+        days=40), registration_closes_at=now - timedelta(days=30), max_party=4)
+    # Register "in the past": the services take the time they are given.
+    then = event.starts_at - timedelta(days=1)
+    tails, signal = event.workshops[1].id, event.workshops[2].id
+    first = registration.register(event, [tails, signal], 2, now=then)
+    registration.register(event, [tails], 1, now=then)
+    registration.check_in(registration.get_ticket_by_code(first.code))
+    during = event.ends_at + timedelta(hours=1)
+    feedback.give_feedback(event, now=during, rating=5, comment="Enfin compris Tor !")
+    entry = feedback.give_feedback(event, now=during, rating=3, comment="Trop court.")
+    feedback.give_feedback(event, now=during, rating=4)
+    feedback.set_quoted(feedback.get_feedback(event, entry.id), True)
+    return event
+
+
+def test_showcase_survives_the_purge(client, make_event, now):
+    event = past_event_with_figures(make_event, now)
+    before = showcase(now)
+    retention.purge(now + timedelta(days=60))
+    after = showcase(now + timedelta(days=60))
+    assert len(after) == 1
+    row = after[0]
+    assert (row.year, row.organization, row.events) == (event.starts_at.year,
+                                                        event.organization.name, 1)
+    assert (row.registered, row.attendees) == (3, 2)
+    assert row.workshops == 4
+    assert row.fill_rate == pytest.approx((3 + 2) / (20 + 8 + 20 + 12))
+    assert row.average_rating == pytest.approx(4.0)
+    assert row.quotes == ["Trop court."]
+    assert (before[0].registered, before[0].attendees) == (row.registered, row.attendees)
+
+
+def test_showcase_pages_and_pdf(client, make_event, now):
+    event = past_event_with_figures(make_event, now)
+    retention.purge(now + timedelta(days=60))
+    page = client.get("/showcase?lang=en").get_data(as_text=True)
+    assert "Trop court." in page and event.organization.name in page
+    assert "<td>3</td>" in page and "8 %" in page and "4.0 (3)" in page
+    org_page = client.get(f"/orgs/{event.organization.slug}/?lang=en").get_data(as_text=True)
+    assert "What its evenings achieved" in org_page and "Trop court." in org_page
+    response = client.get("/showcase.pdf?lang=en")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(response.get_data()))
+    assert len(reader.pages) == 1
+    assert "Trop court." in reader.pages[0].extract_text()
+
+
+def test_cancelled_and_upcoming_events_are_not_in_the_showcase(make_event, now):
+    event = make_event()
+    make_event(event.organization, slug="annulee", status="cancelled",
+               starts_in=timedelta(days=-5), registration_opens_at=now - timedelta(days=9))
+    assert showcase(now) == []
