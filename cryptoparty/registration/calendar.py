@@ -174,8 +174,8 @@ def ticket_calendar(ticket: Ticket, *, ticket_url: str, host: str, alarm: str,
         if event.is_online:
             lines.append(_("Online: %(url)s", url=event.online_url))
         lines.append(holder)
-        entry = _entry(stable_uid("ticket-session", f"{ticket.check_tag}-{session.id}"), title, session, event,
-                       now=now, url=ticket_url, status=status,
+        uid = stable_uid("ticket-session", f"{ticket.check_tag}-{session.id}")
+        entry = _entry(uid, title, session, event, now=now, url=ticket_url, status=status,
                        location=_location(workshop, event), description="\n".join(lines))
         if trigger is not None and status != "CANCELLED":
             reminder = Alarm()
