@@ -320,6 +320,11 @@ def change_status(event: Event, action: str, *, now: datetime) -> Event:
     return event
 
 
+def _program_changed(event: Event, now: datetime) -> None:
+    """A session or workshop changed: the event's public description changed too."""
+    _federate(event, "update", now=now, previous_status=event.status)
+
+
 def _federate(event: Event, action: str, *, now: datetime, previous_status: str) -> None:
     """Tell the areas above (ActivityPub federation) that the event changed, in this transaction."""
     event_changed.send(event, action=action, now=now, previous_status=previous_status)
@@ -396,6 +401,7 @@ def add_session(event: Event, *, label: str, starts_at: datetime, ends_at: datet
         session = EventSession(event=event, label=label, starts_at=starts_at, ends_at=ends_at)
         db.session.add(session)
         event.updated_at = now
+        _program_changed(event, now)
     return session
 
 
@@ -409,6 +415,7 @@ def update_session(session: EventSession, *, label: str, starts_at: datetime,
             session.moved_from = session.starts_at
         session.label, session.starts_at, session.ends_at = label, starts_at, ends_at
         session.event.updated_at = now
+        _program_changed(session.event, now)
     return session
 
 
@@ -427,6 +434,7 @@ def delete_session(session: EventSession, *, now: datetime) -> None:
         raise HasRegistrations()
     with atomic():
         session.event.updated_at = now
+        _program_changed(session.event, now)
         db.session.delete(session)
 
 
@@ -469,6 +477,7 @@ def add_workshop(session: EventSession, *, now: datetime, slug: str | None = Non
                             **{k: v for k, v in fields.items() if k in WORKSHOP_FIELDS})
         db.session.add(workshop)
         event.updated_at = now
+        _program_changed(event, now)
     return workshop
 
 
@@ -504,6 +513,7 @@ def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession 
         if session is not None:
             workshop.session = session
         workshop.session.event.updated_at = now
+        _program_changed(workshop.session.event, now)
         if "capacity" in fields:
             # More seats: the waitlist moves up at once, in the same transaction.
             db.session.flush()
@@ -517,6 +527,7 @@ def delete_workshop(workshop: Workshop, *, now: datetime) -> None:
         raise HasRegistrations()
     with atomic():
         workshop.session.event.updated_at = now
+        _program_changed(workshop.session.event, now)
         db.session.delete(workshop)
 
 

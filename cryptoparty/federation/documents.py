@@ -79,6 +79,9 @@ class Urls:
     def followers(self, slug):
         return self.actor(slug) + "/followers"
 
+    def logo(self, slug):
+        return f"{self.base}/orgs/{slug}/logo"
+
     def org_page(self, slug):
         return f"{self.base}/orgs/{slug}/"
 
@@ -173,6 +176,9 @@ def actor(org, public_pem: str, urls: Urls) -> dict:
         "publicKey": {"id": urls.key_id(org.slug), "owner": urls.actor(org.slug),
                       "publicKeyPem": public_pem},
     }
+    if org.logo:  # the organization's logo (issue 16), served by this site
+        document["icon"] = {"type": "Image", "mediaType": org.logo_type,
+                            "url": urls.logo(org.slug)}
     return document
 
 

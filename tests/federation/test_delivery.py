@@ -102,6 +102,18 @@ def test_cancel_and_edit_send_updates_and_drafts_never_leave(followers, fed_org,
     assert all(u["object"]["name"] == "CryptoParty (new room)" for u in updates)
 
 
+def test_a_program_change_sends_an_update(followers, fed_org, make_event, fediverse, now):
+    event = make_event(organization=fed_org)
+    _deliver(now)
+    fediverse.posted.clear()
+    session = event.sessions[0]
+    event_service.add_workshop(session, now=now, title="Signal", format="workshop",
+                               level="beginner", capacity=12)
+    assert [j.activity_type for j in _jobs()] == ["Update"] * 2
+    assert _deliver(now)["sent"] == 2
+    assert all(p["activity"]["type"] == "Update" for p in fediverse.posted)
+
+
 def test_unpublish_sends_a_delete(followers, fed_org, make_event, fediverse, now):
     event = make_event(organization=fed_org)
     _deliver(now)

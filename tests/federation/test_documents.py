@@ -2,6 +2,7 @@
 
 import pytest
 
+from cryptoparty.core.extensions import db
 from cryptoparty.federation import documents, services
 from tests.federation.helpers import assert_expands_without_loss
 
@@ -185,3 +186,14 @@ def test_a_signed_announcement_is_linked(client, fed_org, make_event, now):
     assert_expands_without_loss(document)
     outbox = client.get("/ap/orgs/bib/outbox").json
     assert outbox["orderedItems"][0]["object"]["attachment"] == document["attachment"]
+
+
+def test_the_actor_shows_the_organization_logo_as_its_icon(client, fed_org):
+    assert "icon" not in client.get("/ap/orgs/bib").json
+    fed_org.logo, fed_org.logo_type = b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"
+    db.session.commit()
+    actor = client.get("/ap/orgs/bib").json
+    assert actor["icon"] == {"type": "Image", "mediaType": "image/svg+xml",
+                             "url": "http://localhost/orgs/bib/logo"}
+    assert client.get("/orgs/bib/logo").status_code == 200
+    assert_expands_without_loss(actor)
