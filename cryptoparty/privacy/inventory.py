@@ -477,7 +477,7 @@ _TABLES = {
                       "Le billet créé par le premier envoi.", RETENTION_IDEMPOTENCY),
         "sealed": ("The ticket code, sealed so that only the holder of the random key can read "
                    "it back.",
-                   "Le code du billet, scellé : seul le détenteur de la clé aléatoire peut le "
+                   "Le code du billet, scellé : seul le détenteur de la clé aléatoire peut le "
                    "relire.", RETENTION_IDEMPOTENCY),
         "request_hash": ("Fingerprint of what was asked (event, workshops, party).",
                          "Empreinte de la demande (événement, ateliers, nombre de personnes).",
