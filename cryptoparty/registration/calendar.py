@@ -12,17 +12,21 @@ The same notices are shown on the ticket page. Nothing here reads the request:
 URLs and the host come from the view.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from feedgen.feed import FeedGenerator
 from flask_babel import gettext as _
-from icalendar import Alarm, Calendar
-from icalendar import Event as VEvent
 
 from cryptoparty.core.i18n import local_date, local_time
 from cryptoparty.core.urls import stable_uid
 from cryptoparty.registration.models import Ticket
+
+if TYPE_CHECKING:  # icalendar is imported on first use, not when a worker starts
+    from icalendar import Calendar
+    from icalendar import Event as VEvent
 
 # The reminders an attendee may choose: none, the day before, two hours before.
 ALARMS = {"none": None, "day": timedelta(days=1), "2h": timedelta(hours=2)}
@@ -100,6 +104,8 @@ def ticket_notices(ticket: Ticket, positions: dict[int, int]) -> list[Notice]:
 
 
 def _calendar(name: str) -> Calendar:
+    from icalendar import Calendar  # imported on first use: most workers never need it
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -114,6 +120,8 @@ def _calendar(name: str) -> Calendar:
 
 def _entry(uid: str, summary: str, session, event, *, now: datetime, url: str,
            status: str, location: str, description: str) -> VEvent:
+    from icalendar import Event as VEvent
+
     entry = VEvent()
     entry.add("uid", uid)
     entry.add("dtstamp", _utc(now))
@@ -178,6 +186,8 @@ def ticket_calendar(ticket: Ticket, *, ticket_url: str, host: str, alarm: str,
         entry = _entry(uid, title, session, event, now=now, url=ticket_url, status=status,
                        location=_location(workshop, event), description="\n".join(lines))
         if trigger is not None and status != "CANCELLED":
+            from icalendar import Alarm
+
             reminder = Alarm()
             reminder.add("action", "DISPLAY")
             reminder.add("description", title)
@@ -192,6 +202,8 @@ def ticket_feed(ticket: Ticket, notices: list[Notice], *, feed_url: str, ticket_
                 language: str, now: datetime) -> bytes:
     """The ticket's notices as a private Atom feed (one entry per notice)."""
     event = ticket.event
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     base = f"urn:cryptoparty:ticket:{ticket.check_tag}:{event.id}"
     feed.id(base)
