@@ -30,7 +30,7 @@ MASK = "…"
 CAPABILITY_PREFIXES = ("tickets", "volunteers", "join")
 # The pages under a capability URL, kept readable after the mask.
 _ROUTE_SUFFIX = re.compile(
-    r"/(?:cancel|change|checkin|party|qr\.svg|ticket\.ics|claims(?:/\d+/withdraw)?"
+    r"/(?:cancel|change|checkin|party|qr\.svg|ticket\.ics|feed\.atom|claims(?:/\d+/withdraw)?"
     r"|proposals(?:/\d+/withdraw)?|workshops/\d+/kit\.pdf)$")
 _PREFIXES = "|".join(CAPABILITY_PREFIXES)
 _PREFIX_IN_PATH = re.compile(rf"/(?:{_PREFIXES})/")
