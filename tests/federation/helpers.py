@@ -144,3 +144,17 @@ class RemoteActor:
         return {"@context": "https://www.w3.org/ns/activitystreams",
                 "id": follow["id"] + "/undo", "type": "Undo", "actor": self.id,
                 "object": follow}
+
+
+def run_coroutine(coroutine):
+    """Run a coroutine to its end in a thread of its own.
+
+    ``asyncio.run`` refuses to start in a thread whose event loop is already
+    running, which is the case after Playwright's sync API has run in the same
+    test session (the end-to-end tests run before these).
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

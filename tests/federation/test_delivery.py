@@ -1,6 +1,5 @@
 """The delivery queue: the events hook, signed deliveries, backoff, giving up, 410."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from cryptoparty.events import services as event_service
 from cryptoparty.federation import net, services, worker
 from cryptoparty.federation.models import FederationDelivery, FederationFollower
 from tests.federation.conftest import post_activity
+from tests.federation.helpers import run_coroutine
 
 ACTOR = "http://localhost/ap/orgs/bib"
 
@@ -58,7 +58,7 @@ def _bovine_verifies(app, posted, now):
     bovine.utils.check_max_offset_now = lambda dt, minutes=5: abs(
         dt.replace(tzinfo=None) - now) < timedelta(minutes=minutes)
     try:
-        return asyncio.run(validate("POST", posted["url"], headers, body))
+        return run_coroutine(validate("POST", posted["url"], headers, body))
     finally:
         bovine.utils.check_max_offset_now = original
 

@@ -11,6 +11,7 @@ from cryptoparty.core.extensions import db
 from cryptoparty.federation import net, signatures
 from cryptoparty.federation.models import FederationDelivery, FederationFollower
 from tests.federation.conftest import post_activity
+from tests.federation.helpers import run_coroutine
 
 ACTOR = "http://localhost/ap/orgs/bib"
 
@@ -299,7 +300,6 @@ def test_fetch_refuses_oversized_non_json_and_slow(monkeypatch):
 
 
 def test_remote_keys_are_fetched_with_a_signed_get(client, fed_org, fediverse, now, app):
-    import asyncio
 
     from bovine.crypto import build_validate_http_signature_raw
     from bovine.crypto.types import CryptographicIdentifier
@@ -318,7 +318,7 @@ def test_remote_keys_are_fetched_with_a_signed_get(client, fed_org, fediverse, n
     original = bovine.utils.check_max_offset_now
     bovine.utils.check_max_offset_now = lambda dt, minutes=5: True
     try:
-        signer = asyncio.run(build_validate_http_signature_raw(key_retriever)(
+        signer = run_coroutine(build_validate_http_signature_raw(key_retriever)(
             "GET", alice.id, {k.lower(): v for k, v in headers.items()}, None))
     finally:
         bovine.utils.check_max_offset_now = original
