@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cryptoparty.accounts.models import Organization
 from cryptoparty.core.extensions import db
+from cryptoparty.core.urls import public_base_url
 from cryptoparty.federation import services, worker
 
 
@@ -19,7 +20,7 @@ def _now():
 
 
 def _settings():
-    return dict(base_url=current_app.config["PUBLIC_URL"],
+    return dict(base_url=public_base_url(),
                 secret=current_app.config["SECRET_KEY"],
                 allow_private=bool(current_app.config.get("FEDERATION_ALLOW_PRIVATE")))
 

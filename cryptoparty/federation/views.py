@@ -29,6 +29,7 @@ from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, db, limiter
+from cryptoparty.core.urls import public_base_url
 from cryptoparty.federation import documents, services
 from cryptoparty.federation.documents import ACTIVITY_JSON, Urls
 
@@ -46,7 +47,7 @@ def init_app(app):
 
 
 def _urls() -> Urls:
-    return Urls(current_app.config.get("PUBLIC_URL") or request.url_root)
+    return Urls(public_base_url())
 
 
 def _secret():

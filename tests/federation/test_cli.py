@@ -69,3 +69,10 @@ def test_new_key_after_the_secret_changed(app, fed_org, client):
     actor = services.get_actor(fed_org)
     db_actor = services.ensure_keys(actor, "a-new-secret")
     assert db_actor[0] == after
+
+
+def test_the_worker_runs_without_a_public_url_setting(app, fed_org):
+    """``make run`` sets no PUBLIC_URL: the worker takes the default base URL."""
+    app.config["PUBLIC_URL"] = None
+    result = app.test_cli_runner().invoke(args=["federation", "deliver-once"])
+    assert result.exit_code == 0, result.output
