@@ -9,7 +9,7 @@ The reminder (``VALARM``) is chosen in the URL the attendee subscribes to:
 nothing about the person is stored.
 
 The same notices are shown on the ticket page. Nothing here reads the request:
-URLs and the host come from the view.
+URLs come from the view; UIDs never depend on the host.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def _location(workshop, event) -> str:
     return ", ".join(p for p in (workshop.room, event.venue, event.address) if p)
 
 
-def ticket_calendar(ticket: Ticket, *, ticket_url: str, host: str, alarm: str,
+def ticket_calendar(ticket: Ticket, *, ticket_url: str, alarm: str,
                     now: datetime) -> bytes:
     """The ticket's current state as iCalendar, with the chosen reminder."""
     event = ticket.event

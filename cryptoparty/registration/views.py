@@ -319,10 +319,6 @@ def qr(code):
     return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
-def _host() -> str:
-    return request.host.split(":")[0]
-
-
 @bp.get("/tickets/<code>/ticket.ics")
 @code_lookup_rate_limit
 def calendar(code):
@@ -333,7 +329,7 @@ def calendar(code):
     """
     ticket, code = _load_ticket(code)
     body = ticket_calendar.ticket_calendar(
-        ticket, ticket_url=ticket_url(code, _external=True), host=_host(),
+        ticket, ticket_url=ticket_url(code, _external=True),
         alarm=ticket_calendar.parse_alarm(request.args.get("alarm")), now=clock.now())
     response = Response(body, status=410 if ticket.status == TicketStatus.CANCELLED else 200,
                         mimetype="text/calendar")
