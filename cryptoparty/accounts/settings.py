@@ -22,13 +22,13 @@ from py_svg_hush import filter_svg
 
 from cryptoparty.accounts import audit
 from cryptoparty.accounts.models import AuditAction, Organization, Organizer
+from cryptoparty.core import origins as _origins
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError
 
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_MAX_SIDE = 1024
 LOGO_MAX_PIXELS = 4096 * 4096
-MAX_EMBED_ORIGINS = 20
 MIN_CONTRAST = 4.5
 TEXT_COLOR = "#1b1f24"  # --ink of static/css/site.css
 LOCALES = ("fr", "en")
@@ -57,11 +57,6 @@ class InvalidColor(DomainError):
 class LowContrast(DomainError):
     message = _l("These colours are too close (contrast %(ratio)s:1, at least 4.5:1 is needed "
                  "for text to be readable, WCAG AA): %(pair)s.")
-
-
-class InvalidOrigin(DomainError):
-    message = _l("“%(origin)s” is not a bare https:// origin (such as "
-                 "https://www.example.org, with no path).")
 
 
 class InvalidSetting(DomainError):
@@ -187,26 +182,14 @@ def clean_logo(data: bytes) -> tuple[bytes, str]:
 
 # ------------------------------------------------------------------ origins
 
+# The one rule for an origin allowed to embed is core.origins (the embed page uses it too).
+InvalidOrigin = _origins.InvalidOrigin
+TooManyOrigins = _origins.TooManyOrigins
+
+
 def clean_origins(text: str) -> str:
-    """One bare https:// origin per line, normalised; ``InvalidOrigin`` otherwise."""
-    origins = []
-    for line in (text or "").split():
-        parts = urlsplit(line.strip())
-        try:
-            port = parts.port
-        except ValueError:
-            port = -1
-        bare = (parts.scheme == "https" and parts.hostname and not parts.username
-                and not parts.password and parts.path in ("", "/") and not parts.query
-                and not parts.fragment and port != -1 and "*" not in line)
-        if not bare:
-            raise InvalidOrigin(origin=line[:80])
-        origin = f"https://{parts.hostname}" + (f":{port}" if port and port != 443 else "")
-        if origin not in origins:
-            origins.append(origin)
-    if len(origins) > MAX_EMBED_ORIGINS:
-        raise InvalidSetting(field=str(_l("origins allowed to embed")))
-    return "\n".join(origins)
+    """The origins allowed to embed, one a line: ``core.origins.parse_origins`` (the one rule)."""
+    return "\n".join(_origins.parse_origins(text))
 
 
 # ------------------------------------------------------------------ saving

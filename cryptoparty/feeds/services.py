@@ -28,6 +28,7 @@ from cryptoparty.accounts.models import Organization
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound
 from cryptoparty.core.extensions import db
+from cryptoparty.core.origins import MAX_ORIGINS, InvalidOrigin, TooManyOrigins, parse_origins
 from cryptoparty.core.validation import safe_line, safe_text
 from cryptoparty.events.models import Event, EventStatus
 
@@ -195,35 +196,15 @@ def atom_feed(events: list[Event], *, title: str, feed_url: str, site_url: str,
 
 # Embeds ---------------------------------------------------------------------
 
-MAX_EMBED_ORIGINS = 20
-# A bare origin: scheme, host, optional port; nothing after it. https only, except the
-# machine's own loopback (a library testing its site locally).
-_ORIGIN_RE = re.compile(r"^(?:https://(?:[a-z0-9](?:[a-z0-9-]{0,61}"
-                        r"[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]"
-                        r"|https?://(?:localhost|127\.0\.0\.1))(?::\d{1,5})?$")
-
-
-class InvalidEmbedOrigin(DomainError):
-    message = _l("“%(origin)s” is not a bare https:// origin (such as "
-                 "https://www.library.example): no path, no wildcard.")
-
-
-class TooManyEmbedOrigins(DomainError):
-    message = _l("At most %(maximum)d websites may show the embeds.")
+# The one rule for an origin allowed to embed: cryptoparty.core.origins.
+MAX_EMBED_ORIGINS = MAX_ORIGINS
+InvalidEmbedOrigin = InvalidOrigin
+TooManyEmbedOrigins = TooManyOrigins
 
 
 def parse_embed_origins(text: str) -> list[str]:
-    """The origins typed one per line (or separated by spaces), checked; duplicates dropped."""
-    origins = []
-    for typed in (text or "").split():
-        origin = typed.strip().lower().rstrip("/")
-        if not _ORIGIN_RE.match(origin):
-            raise InvalidEmbedOrigin(origin=typed[:100])
-        if origin not in origins:
-            origins.append(origin)
-    if len(origins) > MAX_EMBED_ORIGINS:
-        raise TooManyEmbedOrigins(maximum=MAX_EMBED_ORIGINS)
-    return origins
+    """The origins typed one per line (or separated by spaces): ``core.origins.parse_origins``."""
+    return parse_origins(text)
 
 
 def set_embed_origins(organization: Organization, text: str) -> list[str]:
