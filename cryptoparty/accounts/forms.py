@@ -78,6 +78,13 @@ class JoinForm(Form):
                             validators=[DataRequired(), EqualTo("password",
                                         message=_l("The two passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
+    code = StringField(
+        _l("One-time code (optional)"),
+        description=_l("To turn the second factor on now: the six digits your app shows "
+                       "after scanning the QR code. Leave empty to do without."),
+        validators=[Optional(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric",
+                   "spellcheck": "false"})
 
 
 class ResetForm(JoinForm):
@@ -108,7 +115,8 @@ class SettingsForm(Form):
     remove_logo = BooleanField(_l("Remove the logo"))
     embed_origins = TextAreaField(
         _l("Origins allowed to embed its pages"),
-        description=_l("One bare https:// origin a line, for instance https://www.example.org."),
+        description=_l("One bare https:// origin a line, for instance https://www.example.org "
+                       "(http:// only for localhost and 127.0.0.1, to try a site locally)."),
         validators=[Optional(), Length(max=4000)])
     audit_retention_days = IntegerField(_l("Audit trail kept for (days)"),
                                         validators=[InputRequired(),

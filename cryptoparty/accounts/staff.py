@@ -3,8 +3,9 @@
 An owner creates an invitation for a role and gets a one-time link, valid
 7 days, shown once (with a QR code) to hand over in person; only the keyed hash
 of its token is stored. The colleague opens it and chooses a login and a
-password. A reset is the same kind of link for an existing account: the old
-password and every session die when it is made, and again when it is used.
+password, and may set up a second factor (TOTP) at once. A reset is the same
+kind of link for an existing account: the old password and every session die
+when it is made, and again when it is used.
 An organization always keeps at least one owner: the membership rows of the
 organization are locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
 write transactions are serialised by ``BEGIN IMMEDIATE``) before the count of
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
-from cryptoparty.accounts import audit
+from cryptoparty.accounts import audit, two_factor
 from cryptoparty.accounts.models import (
     AuditAction,
     InvitationPurpose,
@@ -144,9 +145,21 @@ def _check_login(login: str) -> str:
 
 
 def accept(token: str, now: datetime, *, login: str = "", password: str,
-           display_name: str = "") -> Organizer:
-    """Use a link: a new account (invitation) or a new password (reset). Once only."""
+           display_name: str = "", totp_secret: str | None = None,
+           totp_code: str | None = None) -> Organizer:
+    """Use a link: a new account (invitation) or a new password (reset). Once only.
+
+    With ``totp_code`` (optional), the account gets ``totp_secret`` as its second
+    factor, once the code proves the colleague's app holds it; a wrong code raises
+    ``two_factor.InvalidOneTimeCode`` and the link stays unused. Without it, the
+    account has no second factor (a reset removes the old one).
+    """
     invitation = find_invitation(token, now)
+    step = None
+    if totp_code:
+        step = two_factor.matching_step(totp_secret, totp_code, now)
+        if step is None:
+            raise two_factor.InvalidOneTimeCode()
     password_hash = hash_password(password)
     with atomic():
         _use(invitation, now)
@@ -155,7 +168,8 @@ def accept(token: str, now: datetime, *, login: str = "", password: str,
             if organizer is None:
                 raise InvalidInvitation()
             organizer.password_hash = password_hash
-            organizer.totp_secret = None
+            organizer.totp_secret = totp_secret if step is not None else None
+            organizer.totp_last_step = step
             organizer.session_token = secrets.token_hex(16)
             return organizer
         login = _check_login(login)
@@ -163,7 +177,9 @@ def accept(token: str, now: datetime, *, login: str = "", password: str,
             raise DuplicateSlug(slug=login)
         organizer = Organizer(login=login, display_name=(display_name or login)[:100],
                               password_hash=password_hash, created_at=now,
-                              session_token=secrets.token_hex(16))
+                              session_token=secrets.token_hex(16),
+                              totp_secret=totp_secret if step is not None else None,
+                              totp_last_step=step)
         db.session.add(organizer)
         db.session.flush()
         db.session.execute(memberships.insert().values(

@@ -1,7 +1,7 @@
 """Staff pages: invite, join, roles at the door, reset, removal, settings, audit trail."""
 
 import re
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from sqlalchemy import select
 
@@ -231,3 +231,68 @@ def test_a_contact_download_is_in_the_audit_trail_and_needs_its_permission(
     assert "Ada" not in entry.object_label and "ada@" not in entry.object_label
     page = owner_client.get(f"/manage/orgs/{org.slug}/audit?lang=en").get_data(as_text=True)
     assert "downloaded a contact" in page and "owner" in page
+
+
+def _totp_key(page: str) -> str:
+    return page.split('class="totp-secret">')[1].split("<")[0]
+
+
+def _totp_code(secret, at=NOW):
+    import pyotp
+
+    return pyotp.TOTP(secret).at(at.replace(tzinfo=timezone.utc))
+
+
+def test_the_join_page_offers_a_second_factor_set_up_with_the_account(app, organizer_client):
+    token = _invite(organizer_client, "door")
+    colleague = app.test_client()
+    page = colleague.get(f"/join/{token}?lang=en").get_data(as_text=True)
+    assert "Second factor (optional)" in page and "<svg" in page  # the QR code, drawn here
+    secret = _totp_key(page)
+    # The same key on a second look (it waits in the session until the account is made).
+    assert _totp_key(colleague.get(f"/join/{token}?lang=en").get_data(as_text=True)) == secret
+    form = {"login": "porte", "password": PASSWORD, "confirm": PASSWORD}
+    # A wrong code: a clear message, no account, the link still works.
+    response = colleague.post_form(f"/join/{token}?lang=en", {**form, "code": "000000"
+                                   if _totp_code(secret) != "000000" else "111111"})
+    assert response.status_code == 400 and "This code is not valid" in response.get_data(
+        as_text=True)
+    assert db.session.scalar(select(Organizer).filter_by(login="porte")) is None
+    response = colleague.post_form(f"/join/{token}?lang=en", {**form, "code": _totp_code(secret)})
+    assert response.status_code == 302
+    organizer = db.session.scalar(select(Organizer).filter_by(login="porte"))
+    assert organizer.totp_secret == secret and organizer.totp_last_step is not None
+    # Logging in now asks for a code; the one used at sign-up is not accepted again.
+    fresh = app.test_client()
+    response = fresh.post_form("/login", {"login": "porte", "password": PASSWORD})
+    assert response.headers["Location"].startswith("/login/code")
+    assert fresh.post_form("/login/code?lang=en",
+                           {"code": _totp_code(secret)}).status_code == 400
+    assert fresh.post_form("/login/code?lang=en", {
+        "code": _totp_code(secret, NOW + timedelta(seconds=30))}).status_code == 302
+
+
+def test_without_a_code_the_account_has_no_second_factor(app, organizer_client):
+    token = _invite(organizer_client, "board")
+    colleague = app.test_client()
+    assert colleague.get(f"/join/{token}").status_code == 200
+    _, response = _join(app, token, "sans-code")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Organizer).filter_by(login="sans-code")).totp_secret is None
+
+
+def test_a_reset_link_also_offers_the_second_factor(app, organizer_client):
+    token = _invite(organizer_client, "organizer")
+    _join(app, token, "remise")
+    member = db.session.scalar(select(Organizer).filter_by(login="remise"))
+    slug = organizer_client.organization.slug
+    page = organizer_client.post_form(f"/manage/orgs/{slug}/staff/{member.id}/reset?lang=en")
+    new_token = LINK.search(page.get_data(as_text=True)).group(1)
+    fresh = app.test_client()
+    secret = _totp_key(fresh.get(f"/join/{new_token}?lang=en").get_data(as_text=True))
+    response = fresh.post_form(f"/join/{new_token}", {
+        "password": "a new long password", "confirm": "a new long password",
+        "code": _totp_code(secret)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Organizer, member.id).totp_secret == secret
