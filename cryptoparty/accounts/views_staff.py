@@ -21,7 +21,7 @@ from flask_login import current_user, login_required, logout_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from cryptoparty.accounts import audit, roles, settings, staff
+from cryptoparty.accounts import audit, branding, roles, settings, staff, two_factor
 from cryptoparty.accounts import services as accounts
 from cryptoparty.accounts.forms import (
     InviteForm,
@@ -34,7 +34,6 @@ from cryptoparty.accounts.forms import (
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.models import InvitationPurpose, Organization
 from cryptoparty.accounts.roles import Permission
-from cryptoparty.accounts.two_factor import qr_svg
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError, WeakPassword
 from cryptoparty.core.extensions import db, limiter
@@ -61,7 +60,7 @@ def _organization(slug: str, permission: Permission) -> Organization:
 
 def _link_page(organization, issued, *, who=None):
     url = url_for("staff.join", token=issued.token, _external=True)
-    qr = qr_svg(url).decode()
+    qr = two_factor.qr_svg(url).decode()
     # Drawn here by qrcode from our own URL: nothing a visitor typed.
     qr = Markup(qr[qr.index("<svg"):])  # noqa: S704  # nosec B704
     return render_template("staff/link.html", organization=organization, url=url, qr=qr,
@@ -204,6 +203,7 @@ def settings_page(slug):
                 remove_logo=form.remove_logo.data)
         except DomainError as error:
             target = {settings.InvalidLogo: form.logo, settings.InvalidOrigin: form.embed_origins,
+                      settings.TooManyOrigins: form.embed_origins,
                       settings.InvalidColor: form.color_primary,
                       settings.LowContrast: form.color_background}.get(type(error))
             if target is not None:
@@ -231,29 +231,42 @@ def logo(slug):
 
 @bp.get("/orgs/<slug>/brand.css")
 def brand_css(slug):
-    """The organization's colours as CSS custom properties (public pages link it)."""
+    """The organization's colours as CSS custom properties (its public pages link it)."""
     organization = db.session.scalar(select(Organization).filter_by(slug=slug))
     if organization is None:
         abort(404)
-    rules = []
-    # Values were checked as #rrggbb (and for contrast) before they were saved.
-    if organization.color_primary:
-        rules.append(f"--brand: {organization.color_primary};")
-        rules.append(f"--brand-dark: {organization.color_primary};")
-    if organization.color_background:
-        rules.append(f"--paper: {organization.color_background};")
-    body = ":root { " + " ".join(rules) + " }\n"
-    response = Response(body, mimetype="text/css")
-    response.headers["Cache-Control"] = "public, max-age=300"
+    response = Response(branding.stylesheet(organization), mimetype="text/css")
+    current = request.args.get("v") == branding.version(organization)
+    max_age = branding.STYLESHEET_MAX_AGE if current else branding.STALE_STYLESHEET_MAX_AGE
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
+
+
+@bp.app_context_processor
+def _page_brand():
+    # Every template: the brand of the page's organization (accounts/branding.py), or None.
+    return {"page_brand": branding.current()}
 
 
 # The one-time link ---------------------------------------------------------------------------
 
+def _join_secret(invitation) -> str:
+    """The TOTP secret proposed on this link's page, kept in the signed session cookie.
+
+    Only stored on the account if the colleague types a code computed from it.
+    """
+    pending = session.get("totp_join")
+    if not isinstance(pending, dict) or pending.get("invitation") != invitation.id:
+        pending = session["totp_join"] = {"invitation": invitation.id,
+                                          "secret": two_factor.new_secret()}
+    return pending["secret"]
+
+
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @limiter.limit("20/minute;100/hour", methods=["POST"])
 def join(token):
-    """A colleague chooses a login and a password (or a new password, for a reset)."""
+    """A colleague chooses a login and a password (or a new password, for a reset),
+    and may turn the second factor (TOTP) on at once."""
     now = clock.now()
     try:
         invitation = staff.find_invitation(token, now)
@@ -261,14 +274,18 @@ def join(token):
         return render_template("staff/join_invalid.html", message=error.describe()), 404
     is_reset = invitation.purpose == InvitationPurpose.RESET
     form = ResetForm() if is_reset else JoinForm()
+    secret = _join_secret(invitation)
     if form.validate_on_submit():
         try:
             organizer = staff.accept(
                 token, now, password=form.password.data,
                 login="" if is_reset else form.login.data,
-                display_name="" if is_reset else (form.display_name.data or ""))
+                display_name="" if is_reset else (form.display_name.data or ""),
+                totp_secret=secret, totp_code=(form.code.data or "").strip() or None)
         except staff.InvalidInvitation as error:
             return render_template("staff/join_invalid.html", message=error.describe()), 404
+        except two_factor.InvalidOneTimeCode as error:
+            form.code.errors = list(form.code.errors) + [error.describe()]
         except DomainError as error:
             target = form.password if is_reset or isinstance(error, WeakPassword) \
                 else form.login
@@ -277,12 +294,23 @@ def join(token):
             if current_user.is_authenticated:
                 logout_user()
             session.clear()
-            flash(_("Your account is ready, %(login)s: log in with your new password.",
-                    login=organizer.login), "success")
+            if organizer.totp_secret:
+                flash(_("Your account is ready, %(login)s, with its second factor: log in with "
+                        "your new password, then a code from your app.",
+                        login=organizer.login), "success")
+            else:
+                flash(_("Your account is ready, %(login)s: log in with your new password.",
+                        login=organizer.login), "success")
             return redirect(url_for("auth.login"))
+    uri = two_factor.provisioning_uri(
+        invitation.organizer.login if is_reset else invitation.organization.slug, secret)
+    qr = two_factor.qr_svg(uri).decode()
+    # Drawn here by qrcode from a secret we made: nothing a visitor typed.
+    qr = Markup(qr[qr.index("<svg"):])  # noqa: S704  # nosec B704
     return render_template("staff/join.html", form=form, invitation=invitation,
                            is_reset=is_reset, role_labels=roles.ROLE_LABELS,
-                           role_descriptions=roles.ROLE_DESCRIPTIONS), \
+                           role_descriptions=roles.ROLE_DESCRIPTIONS, secret=secret,
+                           totp_qr=qr), \
         400 if form.errors else 200
 
 

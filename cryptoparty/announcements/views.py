@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -25,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from cryptoparty.accounts import audit, roles
+from cryptoparty.accounts import audit, branding, roles
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.models import AuditAction, Organization
 from cryptoparty.accounts.roles import Permission
@@ -185,7 +184,7 @@ def signed_text(slug):
 def announcement_page(slug):
     """The signed announcement, how to check it, and whether it still matches the event."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     announcement = announcement_service.signed_announcement(event)
     key = key_service.key_of(event.organization, announcement.fingerprint)
     return render_template("openpgp/announcement.html", event=event, announcement=announcement,

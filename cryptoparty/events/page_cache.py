@@ -195,6 +195,7 @@ def serve_event_page(slug: str, now, render):
     first = rows[0]
     g.organization_locale = first.default_locale
     key = (slug, str(get_locale()), requested_lang(), first.id, first.version,
+           (first.color_primary, first.color_background, first.logo_type),
            tuple((r.workshop_id, r.seats_taken, r.facilitators) for r in rows))
     cache: PageCache = current_app.extensions["page_cache"]
     entry = cache.get(key, now)

@@ -550,7 +550,8 @@ def public_page_state(slug: str) -> list:
 
     One row per workshop (one row with empty workshop columns for an event without
     any): the event's id, status, version, times and organization's language, and
-    each workshop's live ``seats_taken`` and ``facilitators``. Empty for an unknown slug.
+    each workshop's live ``seats_taken`` and ``facilitators``; the organization's colours
+    and logo type (its look, ``accounts.branding``). Empty for an unknown slug.
     The statement is built once per process: a hit of the cache costs little more.
     """
     return list(db.session.connection().execute(_public_page_state_query(), {"slug": slug}))
@@ -564,7 +565,9 @@ def _public_page_state_query():
         select(events.c.id, events.c.status, events.c.version, events.c.starts_at,
                events.c.ends_at, events.c.registration_opens_at,
                events.c.registration_closes_at, organizations.c.default_locale,
-               workshops.c.id.label("workshop_id"), workshops.c.seats_taken,
+               organizations.c.color_primary, organizations.c.color_background,
+               organizations.c.logo_type, workshops.c.id.label("workshop_id"),
+               workshops.c.seats_taken,
                workshops.c.facilitators)
         .select_from(events.join(organizations, organizations.c.id == events.c.organization_id)
                      .outerjoin(workshops, workshops.c.event_id == events.c.id))

@@ -1,7 +1,8 @@
 """The public pages: upcoming events and an event's program."""
 
-from flask import Blueprint, g, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
+from cryptoparty.accounts import branding
 from cryptoparty.core import clock
 from cryptoparty.events import labels, page_cache, pages
 from cryptoparty.events import services as event_service
@@ -34,7 +35,7 @@ def event(slug):
 
 def _event_page(slug):
     event = event_service.get_public_event(slug, program=True)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     now = clock.now()
     jsonld = _event_jsonld(event)
     if event.status == EventStatus.ARCHIVED:
@@ -64,7 +65,7 @@ def series(slug):
     from cryptoparty.events.structured import series_jsonld
 
     series = series_service.get_public_series(slug)
-    g.organization_locale = series.organization.default_locale
+    branding.show_as(series.organization)
     dates = series_service.public_dates(series)
     jsonld = series_jsonld(
         series, dates,

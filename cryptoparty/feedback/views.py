@@ -1,7 +1,8 @@
 """Anonymous feedback after the evening: the public form and its short URL."""
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from cryptoparty.accounts import branding
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import csrf, limiter
@@ -37,7 +38,7 @@ def short(slug):
 def give(slug, workshop_slug=None):
     """Rate the evening (or one workshop) and say what was useful or missing."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     workshop = feedback_service.workshop_of(event, workshop_slug)
     try:
         feedback_service.check_feedback_open(event, clock.now())
@@ -71,7 +72,7 @@ def give(slug, workshop_slug=None):
 def thanks(slug):
     """Thanks, and what happens to the feedback."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     return render_template("feedback/thanks.html", event=event)
 
 

@@ -6,7 +6,6 @@ from flask import (
     Response,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,7 +19,7 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from cryptoparty.accounts import roles
+from cryptoparty.accounts import branding, roles
 from cryptoparty.accounts.models import Organization
 from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
@@ -98,7 +97,7 @@ def atom():
 def organization(slug):
     """An organization's page: its events, its signing key's fingerprint, its feeds."""
     org = feeds.get_organization(slug)
-    g.organization_locale = org.default_locale
+    branding.show_as(org)
     now = clock.now()
     events = feeds.public_events_of(org)
     upcoming = [e for e in events if e.ends_at >= now and e.status == EventStatus.PUBLISHED]
@@ -139,7 +138,7 @@ def share_text(event) -> str:
 def share(slug):
     """A page to share the event on Mastodon: the person types their instance."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     error = None
     typed = request.args.get("instance")
     if typed is not None:
@@ -175,7 +174,7 @@ def _embed_response(html: str, organization) -> Response:
 def embed_organization(slug):
     """The organization's upcoming program, compact and script-free, for its own website."""
     org = feeds.get_organization(slug)
-    g.organization_locale = org.default_locale
+    branding.show_as(org)
     events = event_service.upcoming_events(clock.now(), organization=org)
     return _embed_response(render_template("feeds/embed.html", org=org, events=events,
                                            title=org.name), org)
@@ -185,7 +184,7 @@ def embed_organization(slug):
 def embed_event(slug):
     """One event's program, compact and script-free."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     return _embed_response(render_template("feeds/embed.html", org=event.organization,
                                            events=[event], title=event.title),
                            event.organization)
@@ -195,7 +194,7 @@ def embed_event(slug):
 def embed_fragment(slug):
     """The same program as a bare HTML fragment, for sites that refuse iframes."""
     org = feeds.get_organization(slug)
-    g.organization_locale = org.default_locale
+    branding.show_as(org)
     events = event_service.upcoming_events(clock.now(), organization=org)
     return Response(render_template("feeds/embed_fragment.html", org=org, events=events))
 

@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -25,7 +24,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from cryptoparty.accounts import roles
+from cryptoparty.accounts import branding, roles
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
@@ -103,7 +102,7 @@ def ticket_url(code: str, _external: bool = False, **kwargs) -> str:
 
 def _load_ticket(code: str):
     ticket = registration.get_ticket_by_code(code)
-    g.organization_locale = ticket.event.organization.default_locale
+    branding.show_as(ticket.event.organization)
     return ticket, codes.normalize(code)
 
 
@@ -138,7 +137,7 @@ def _workshops_by_id(event) -> dict:
 def register(slug):
     """Pick one workshop per session and a party size; no personal field."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     now = clock.now()
     state = registration.registration_state(event, now)
     form = ticket_choices_form(RegistrationForm, event)
@@ -277,7 +276,7 @@ def cancel(code):
 def cancelled(slug):
     """The closing screen after a cancellation: nothing is left to do."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     return render_template("tickets/cancelled.html", event=event)
 
 

@@ -12,7 +12,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -23,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from cryptoparty.accounts import audit
+from cryptoparty.accounts import audit, branding
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.models import AuditAction
 from cryptoparty.accounts.roles import Permission
@@ -94,7 +93,7 @@ def _keyring_for(event):
 def call(slug):
     """Workshops looking for a facilitator, the skills sought, and the sign-up form."""
     event = event_service.get_public_event(slug)
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     now = clock.now()
     keyring = _keyring_for(event)
     contact_ok = service.contact_offered(event, keyring)
@@ -140,7 +139,7 @@ def facilitator_state(workshop):
 
 def _private_page(volunteer, token, proposal_form=None, status=200):
     event = volunteer.event
-    g.organization_locale = event.organization.default_locale
+    branding.show_as(event.organization)
     now = clock.now()
     taken = {c.workshop.session_id for c in volunteer.active_claims}
     return render_template(
