@@ -59,7 +59,7 @@ def _organization(slug: str, permission: Permission) -> Organization:
 
 
 def _link_page(organization, issued, *, who=None):
-    url = url_for("staff.join", token=issued.token, _external=True)
+    url = url_for("staff.join", token=issued.token, _external=True, lang=None)
     qr = two_factor.qr_svg(url).decode()
     # Drawn here by qrcode from our own URL: nothing a visitor typed.
     qr = Markup(qr[qr.index("<svg"):])  # noqa: S704  # nosec B704
