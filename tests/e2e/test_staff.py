@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, log_in
+from tests.e2e.conftest import log_in
 from tests.e2e.test_organizer import _add_session, _add_workshop
 
 expect = pytest.importorskip(
