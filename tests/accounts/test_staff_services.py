@@ -283,3 +283,21 @@ def test_audit_entries_are_kept_to_the_minute_and_purged_after_retention(org_and
     assert audit.purge(now + timedelta(days=364)) == 0
     assert audit.purge(now + timedelta(days=366)) == 1
     assert [e.action for e in audit.entries(org)] == ["figures_exported"]
+
+
+def test_flask_purge_removes_audit_entries_past_the_organization_retention(
+        app, org_and_owner, now):
+    org, owner = org_and_owner
+    org.audit_retention_days = 30
+    audit.record(owner, org, AuditAction.CONTACT_READ, "volunteer 1", now)
+    audit.record(owner, org, AuditAction.PUBLISHED, "cryptoparty", now + timedelta(days=20))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    day = (now + timedelta(days=29)).date().isoformat()
+    result = runner.invoke(args=["purge", "--now", day])
+    assert result.exit_code == 0 and "0 audit trail entr(y/ies)" in result.output, result.output
+    day = (now + timedelta(days=31)).date().isoformat()
+    result = runner.invoke(args=["purge", "--now", day])
+    assert result.exit_code == 0 and "1 audit trail entr(y/ies)" in result.output, result.output
+    db.session.expire_all()
+    assert [e.action for e in audit.entries(org)] == ["published"]

@@ -260,3 +260,27 @@ def test_unknown_paper_or_language_is_refused(app, make_event, now):
         kits.poster_job(event, locale="fr", size="a0", public_url=PUBLIC)
     with pytest.raises(kits.UnknownLanguage):
         kits.event_kit_job(event, locale="de", public_url=PUBLIC, now=now)
+
+
+def test_the_poster_and_kit_carry_the_organization_colours_and_logo(app, make_event, now,
+                                                                     tmp_path):
+    from tests.accounts.test_staff_services import SVG_OK
+
+    event = make_event()
+    plain = kits.poster_job(event, locale="fr", public_url="https://cp.example")
+    org = event.organization
+    org.color_primary, org.color_background = "#7a1f5c", "#fff8ee"
+    org.logo, org.logo_type = SVG_OK, "image/svg+xml"
+    db.session.commit()
+    for job in (kits.poster_job(event, locale="fr", public_url="https://cp.example"),
+                kits.event_kit_job(event, locale="fr", public_url="https://cp.example",
+                                   now=now)):
+        html = kits.render_html(job)
+        assert ".poster__band { background: #7a1f5c; }" in html
+        assert ".sheet, .poster { background: #fff8ee; }" in html
+        assert 'src="data:image/svg+xml;base64,' in html  # inlined: a kit fetches nothing
+    # New colours or a new logo make a new PDF, not the cached one.
+    assert kits.poster_job(event, locale="fr", public_url="https://cp.example").key != plain.key
+    poster = kits.pdf_file(kits.poster_job(event, locale="fr", public_url="https://cp.example"),
+                           tmp_path)
+    assert poster.read_bytes().startswith(b"%PDF")
