@@ -69,3 +69,47 @@ def test_cancelled_and_upcoming_events_are_not_in_the_showcase(make_event, now):
     make_event(event.organization, slug="annulee", status="cancelled",
                starts_in=timedelta(days=-5), registration_opens_at=now - timedelta(days=9))
     assert showcase(now) == []
+
+
+def test_organization_page_keeps_the_figures_until_they_change(client, make_event, now, app,
+                                                                monkeypatch):
+    from cryptoparty.figures import showcase as showcase_module
+
+    event = past_event_with_figures(make_event, now)
+    url = f"/orgs/{event.organization.slug}/?lang=en"
+    computed = []
+    original = showcase_module.showcase
+
+    def counting(*args, **kwargs):
+        computed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(showcase_module, "showcase", counting)
+    first = client.get(url).get_data(as_text=True)
+    client.get(url)
+    client.get(url)
+    assert len(computed) == 1  # computed once, then served from the cache
+    assert "<td>3</td>" in first
+    # A new figures record (walk-ins counted at the door) shows at once.
+    registration.add_walk_ins(event, 4)
+    page = client.get(url).get_data(as_text=True)
+    assert len(computed) == 2
+    assert "<td>6</td>" in page  # 2 checked in + 4 walk-ins
+    # So do the purge's snapshot, a new feedback and a newly chosen quote.
+    retention.purge(now + timedelta(days=60))
+    entry = feedback.give_feedback(event, now=event.ends_at + timedelta(hours=2), rating=5,
+                                   comment="Merci pour Signal.")
+    feedback.set_quoted(feedback.get_feedback(event, entry.id), True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Merci pour Signal." in page and len(computed) == 3
+
+
+def test_an_event_that_ends_enters_the_showcase_at_once(client, make_event, now, app):
+    from cryptoparty.figures.showcase import ShowcaseCache, cached_showcase
+
+    event = make_event(starts_in=timedelta(hours=-2), hours=4)  # ends in two hours
+    cache = ShowcaseCache()
+    with app.test_request_context():
+        assert cached_showcase(now, event.organization, cache=cache) == []
+        later = cached_showcase(now + timedelta(hours=3), event.organization, cache=cache)
+    assert [row.events for row in later] == [1]
