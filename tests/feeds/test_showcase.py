@@ -113,3 +113,34 @@ def test_an_event_that_ends_enters_the_showcase_at_once(client, make_event, now,
         assert cached_showcase(now, event.organization, cache=cache) == []
         later = cached_showcase(now + timedelta(hours=3), event.organization, cache=cache)
     assert [row.events for row in later] == [1]
+
+
+def test_showcase_after_the_purge_of_the_demo_past_edition(client, app, now):
+    """Done means: after the purge, the showcase gives a board member the demo's figures."""
+    from datetime import date
+
+    from cryptoparty.events.demo import PAST_EDITION, load_demo
+    from cryptoparty.figures.demo import load_demo_activity
+    from cryptoparty.registration.models import Ticket
+
+    load_demo(today=date(2026, 3, 1), now=now)
+    load_demo_activity(now=now)
+    retention.purge(now)
+    from sqlalchemy import func, select
+
+    from cryptoparty.core.extensions import db
+    from cryptoparty.events.models import Event
+
+    past = db.session.scalar(select(Event).filter_by(slug=PAST_EDITION))
+    assert db.session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.event_id == past.id)) == 0
+    (row,) = showcase(now)
+    assert (row.year, row.events, row.registered, row.attendees) == (past.starts_at.year, 1,
+                                                                     70, 60)
+    assert row.workshops == 5 and row.fill_rate is not None
+    assert row.average_rating == pytest.approx(4.2)
+    page = client.get("/showcase?lang=en").get_data(as_text=True)
+    org_page = client.get(f"/orgs/{past.organization.slug}/?lang=en").get_data(as_text=True)
+    for html in (page, org_page):
+        assert "<td>70</td>" in html and "<td>60</td>" in html and "4.2 (5)" in html
+        assert f"{round(row.fill_rate * 100)} %" in html
