@@ -63,7 +63,8 @@ def test_an_end_without_a_date_is_on_the_start_day(organizer_client):
 
 def test_an_end_without_a_date_before_the_start_is_refused(organizer_client):
     response = organizer_client.post_form(
-        "/manage/events/new?lang=en", dict(WEEKEND, **{"ends_at-date": "", "ends_at-time": "09:00"}))
+        "/manage/events/new?lang=en",
+        dict(WEEKEND, **{"ends_at-date": "", "ends_at-time": "09:00"}))
     assert response.status_code == 400
     assert "The end must come after the start." in response.get_data(as_text=True)
     assert the_event() is None

@@ -38,7 +38,8 @@ def test_session_form_starts_after_the_last_session(organizer_client, make_event
     # The date is prefilled with the time (two inputs: the date, then the time).
     assert f'name="starts_at-date" required type="date" value="{start:%Y-%m-%d}"' in html
     assert f'name="starts_at-time" required type="time" value="{start:%H:%M}"' in html
-    assert f'name="ends_at-time" required type="time" value="{start + timedelta(hours=1):%H:%M}"' in html
+    end = start + timedelta(hours=1)
+    assert f'name="ends_at-time" required type="time" value="{end:%H:%M}"' in html
 
 
 def test_next_session_times_follow_the_program_and_stay_inside(make_event):
