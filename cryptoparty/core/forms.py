@@ -217,12 +217,23 @@ class DateAndTimeField(DateTimeField):
             self._time_only = None
 
     def shown_parts(self) -> tuple[str, str]:
-        """What the two inputs show: the value, or what was typed if it could not be read."""
+        """What the two inputs show: the value, or the readable part of what was typed."""
         if self.data is not None:
             return self.data.strftime("%Y-%m-%d"), self.data.strftime("%H:%M")
-        if self._typed is not None:
-            return self._typed
-        return "", ""
+        if self._typed is None:
+            return "", ""
+        # Only what HTML accepts as a value comes back (an unreadable one is left empty,
+        # the message says why).
+        date_text, time_text = self._typed
+        try:
+            date_text = _parse_date(date_text).isoformat()
+        except ValueError:
+            date_text = ""
+        try:
+            time_text = _parse_time(time_text).strftime("%H:%M")
+        except ValueError:
+            time_text = ""
+        return date_text, time_text
 
 
 def _parse_date(text: str) -> date:
