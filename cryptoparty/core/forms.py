@@ -1,11 +1,14 @@
 """Forms every area uses, and the base class of every form."""
 
+from datetime import date, datetime, time
+
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.csrf.core import CSRFTokenField
-from wtforms.fields import FieldList, HiddenField
+from wtforms.fields import DateTimeField, FieldList, HiddenField
 from wtforms.fields.core import UnboundField
+from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional
 from wtforms.widgets import HiddenInput
 
@@ -111,3 +114,142 @@ def first_error(form) -> str | None:
             return str(errors)
         return None
     return walk(form.errors)
+
+
+class _DateAndTimeInputs:
+    """Two inputs for one moment: ``<input type=date>`` then "at" ``<input type=time>``.
+
+    The field's label points at the date; the time has its own small label. No
+    script: an end whose date is left empty takes the start's date (the server
+    fills it, see ``DateAndTimeField``).
+    """
+
+    def __call__(self, field, **kwargs):
+        from markupsafe import Markup, escape
+        from wtforms.widgets import html_params
+
+        kwargs.pop("id", None)
+        required = kwargs.pop("required", None)
+        if required is None:
+            required = bool(getattr(field.flags, "required", False))
+        date_text, time_text = field.shown_parts()
+        date_attrs = dict(kwargs, id=field.id, name=f"{field.name}-date", type="date",
+                          value=date_text)
+        time_attrs = dict(kwargs, id=f"{field.id}-time", name=f"{field.name}-time",
+                          type="time", value=time_text)
+        if required:
+            time_attrs["required"] = True
+            if not field.same_day_as:
+                date_attrs["required"] = True
+        # html_params escapes every attribute's value; the id and label are escaped here.
+        return Markup(  # nosec B704
+            f'<span class="date-and-time"><input {html_params(**date_attrs)}> '
+            f'<label for="{escape(field.id)}-time">{escape(field.time_label)}</label> '
+            f'<input {html_params(**time_attrs)}></span>')
+
+
+class DateAndTimeField(DateTimeField):
+    """A local date and time typed in two inputs, ``<name>-date`` and ``<name>-time``.
+
+    ``same_day_as`` names the form's start field: an end whose date is left empty
+    falls on the start's day (an evening), and one with a later date spans
+    several days (Saturday 10:00 to Sunday 18:00). The combined value
+    ``<name>=2026-05-16T10:00`` (a ``datetime-local`` input, a script) is
+    accepted too. ``data`` is a naive local ``datetime``, as with
+    ``DateTimeLocalField``.
+    """
+
+    widget = _DateAndTimeInputs()
+
+    def __init__(self, label=None, validators=None, *, same_day_as: str | None = None,
+                 time_label=None, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(label, validators, **kwargs)
+        self.same_day_as = same_day_as
+        self.time_label = time_label or _l("at")
+        self._typed: tuple[str, str] | None = None
+        self._time_only = None
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        self._typed, self._time_only = None, None
+        if formdata is None or self.name in formdata:
+            return
+        date_key, time_key = f"{self.name}-date", f"{self.name}-time"
+        if date_key not in formdata and time_key not in formdata:
+            return
+        date_text = (formdata.get(date_key) or "").strip()
+        time_text = (formdata.get(time_key) or "").strip()
+        self._typed = (date_text, time_text)
+        self.data = None
+        self.raw_data = [f"{date_text} {time_text}".strip()] if (date_text or time_text) else []
+        if not date_text and not time_text:
+            return
+        try:
+            moment = _parse_time(time_text)
+        except ValueError as error:
+            self.process_errors.append(str(error.args[0]))
+            return
+        if not date_text:
+            if self.same_day_as:
+                self._time_only = moment
+            else:
+                self.process_errors.append(str(_l("Give the date as well.")))
+            return
+        try:
+            day = _parse_date(date_text)
+        except ValueError as error:
+            self.process_errors.append(str(error.args[0]))
+            return
+        self.data = datetime.combine(day, moment)
+
+    def pre_validate(self, form):
+        from wtforms.validators import StopValidation
+
+        if self.process_errors:
+            raise StopValidation()
+        if self._time_only is not None:
+            start = form[self.same_day_as].data
+            if start is None:
+                # The start says what is wrong; this field has nothing to add.
+                raise StopValidation()
+            self.data = datetime.combine(start.date(), self._time_only)
+            self._time_only = None
+
+    def shown_parts(self) -> tuple[str, str]:
+        """What the two inputs show: the value, or the readable part of what was typed."""
+        if self.data is not None:
+            return self.data.strftime("%Y-%m-%d"), self.data.strftime("%H:%M")
+        if self._typed is None:
+            return "", ""
+        # Only what HTML accepts as a value comes back (an unreadable one is left empty,
+        # the message says why).
+        date_text, time_text = self._typed
+        try:
+            date_text = _parse_date(date_text).isoformat()
+        except ValueError:
+            date_text = ""
+        try:
+            time_text = _parse_time(time_text).strftime("%H:%M")
+        except ValueError:
+            time_text = ""
+        return date_text, time_text
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_l("This date cannot be read: type it as YYYY-MM-DD "
+                            "(for instance 2026-05-16).")) from None
+
+
+def _parse_time(text: str) -> time:
+    if not text:
+        raise ValueError(_l("Give the time as well."))
+    try:
+        value = time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(_l("This time cannot be read: type it as HH:MM "
+                            "(for instance 10:30).")) from None
+    return value.replace(second=0, microsecond=0, tzinfo=None)

@@ -27,13 +27,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from cryptoparty.core.forms import Form, IdempotencyKeyField
+from cryptoparty.core.forms import DateAndTimeField, Form, IdempotencyKeyField
 from cryptoparty.events import labels
 from cryptoparty.events.models import EventKind, WorkshopFormat, WorkshopLevel
 from cryptoparty.events.services import MAX_WORKSHOP_CAPACITY
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+END_HINT = _l("Leave the date empty for an event within one day; for an event over several "
+              "days (Saturday 10:00 to Sunday 18:00), give its last day.")
 
 
 def event_kind_choices():
@@ -114,10 +116,9 @@ class EventForm(Form):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()])
-    ends_at = DateTimeLocalField(
-        _l("Ends"), format=DATETIME_FORMAT,
+    starts_at = DateAndTimeField(_l("Starts"), validators=[InputRequired()])
+    ends_at = DateAndTimeField(
+        _l("Ends"), same_day_as="starts_at", description=END_HINT,
         validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
                                                             "start."))])
     registration_opens_at = DateTimeLocalField(_l("Registration opens"), format=DATETIME_FORMAT,
@@ -130,6 +131,10 @@ class EventForm(Form):
         _l("Move the registration window with the event"),
         description=_l("When you change the dates: registration opens and closes as long "
                        "before the start as it did."))
+    move_program = BooleanField(
+        _l("Move the sessions with the event"),
+        description=_l("When you change the start: every session moves by as much (ticket "
+                       "holders are told)."))
     max_party = IntegerField(
         _l("Largest party per ticket"),
         description=_l("So that a parent can register with a child, for instance."),
@@ -165,17 +170,21 @@ class EventForm(Form):
 
 class DuplicateForm(Form):
     # Its own id: the event's form on the same page has a starts_at field too.
-    starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()], id="duplicate_starts_at")
+    starts_at = DateAndTimeField(
+        _l("New start"), validators=[InputRequired()], id="duplicate_starts_at",
+        description=_l("The copy keeps the event's length: over several days, it ends as many "
+                       "days later."))
 
 
 class SessionForm(Form):
     idempotency_key = IdempotencyKeyField()
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=100)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()])
-    ends_at = DateTimeLocalField(
-        _l("Ends"), format=DATETIME_FORMAT,
+    starts_at = DateAndTimeField(
+        _l("Starts"), description=_l("The day of the event it falls on, and its time."),
+        validators=[InputRequired()])
+    ends_at = DateAndTimeField(
+        _l("Ends"), same_day_as="starts_at",
+        description=_l("Leave the date empty for the same day as the start."),
         validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
                                                             "start."))])
 
@@ -211,10 +220,9 @@ class SeriesForm(Form):
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Length(max=300)])
-    starts_at = DateTimeLocalField(_l("First date starts"), format=DATETIME_FORMAT,
-                                   validators=[InputRequired()])
-    ends_at = DateTimeLocalField(
-        _l("First date ends"), format=DATETIME_FORMAT,
+    starts_at = DateAndTimeField(_l("First date starts"), validators=[InputRequired()])
+    ends_at = DateAndTimeField(
+        _l("First date ends"), same_day_as="starts_at", description=END_HINT,
         validators=[InputRequired(), _after("starts_at", _l("The end must come after the "
                                                             "start."))])
     rrule = StringField(
@@ -222,4 +230,11 @@ class SeriesForm(Form):
         description=_l("For instance “FREQ=MONTHLY;BYDAY=1SA;UNTIL=20260630” (every first "
                        "Saturday until June) or “FREQ=WEEKLY;COUNT=10”. At most 100 dates."),
         validators=[DataRequired(), Length(max=500)])
+    template = SelectField(
+        _l("Program of every date"),
+        description=_l("Each date gets a copy of the sessions and workshops of the event "
+                       "you choose, at the same times of day; you then edit each date on its "
+                       "own. Or leave it empty, plan the first date, and copy its program to "
+                       "the others from its page."),
+        choices=[], default="", validators=[Optional()])
     publish = BooleanField(_l("Publish every date at once"))

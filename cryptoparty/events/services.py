@@ -136,6 +136,14 @@ def events_of(organizer: Organizer) -> list[Event]:
     return list(db.session.scalars(query.order_by(Event.starts_at.desc())))
 
 
+def events_with_program(organization) -> list[Event]:
+    """The organization's events that have sessions (a program to copy), newest first."""
+    query = (select(Event).where(Event.organization_id == organization.id,
+                                 Event.sessions.any())
+             .order_by(Event.starts_at.desc()))
+    return list(db.session.scalars(query))
+
+
 def get_event_for(organizer: Organizer, slug: str, permission: Permission = Permission.EVENTS,
                   *, now=None) -> Event:
     """An event the organizer may reach with ``permission`` (``accounts.roles.require``).
@@ -245,14 +253,19 @@ def create_event(organization, *, now: datetime, slug: str | None = None, **fiel
 
 
 def update_event(event: Event, *, now: datetime, move_registration_window: bool = False,
-                 **fields) -> Event:
+                 move_program: bool = False, **fields) -> Event:
     """Change an event's details; its sessions must still lie within it.
 
     Moving the event never leaves registration opening after the start silently:
     with ``move_registration_window`` the window moves by the same amount as the
     start; without it, a window that would open after the start raises
-    ``RegistrationOpensAfterStart`` and the organizer chooses.
+    ``RegistrationOpensAfterStart`` and the organizer chooses. With
+    ``move_program`` its sessions move with the start too, keeping their local
+    times relative to it (a date of a series moved to another day); ticket
+    holders are told of each move, as after a session's own move.
     """
+    from cryptoparty.core.i18n import to_local_naive, to_utc
+
     fields = _describe_fields(dict(fields))
     merged = {k: fields.get(k, getattr(event, k)) for k in EVENT_FIELDS}
     shift = merged["starts_at"] - event.starts_at
@@ -263,10 +276,24 @@ def update_event(event: Event, *, now: datetime, move_registration_window: bool 
     _check_event_times(merged["starts_at"], merged["ends_at"],
                        merged["registration_opens_at"], merged["registration_closes_at"])
     _check_online(merged["attendance_mode"], merged["online_url"])
+    session_times = {s.id: (s.starts_at, s.ends_at) for s in event.sessions}
+    if move_program and shift:
+        tz = merged["timezone"]
+        local_shift = (to_local_naive(merged["starts_at"], tz)
+                       - to_local_naive(event.starts_at, event.timezone))
+        session_times = {s.id: tuple(to_utc(to_local_naive(v, event.timezone) + local_shift, tz)
+                                     for v in (s.starts_at, s.ends_at))
+                         for s in event.sessions}
     for session in event.sessions:
-        if session.starts_at < merged["starts_at"] or session.ends_at > merged["ends_at"]:
+        starts_at, ends_at = session_times[session.id]
+        if starts_at < merged["starts_at"] or ends_at > merged["ends_at"]:
             raise SessionNoLongerInside(label=session.label)
     with atomic():
+        for session in event.sessions:
+            starts_at, ends_at = session_times[session.id]
+            if starts_at != session.starts_at and event.status == EventStatus.PUBLISHED:
+                session.moved_from = session.starts_at
+            session.starts_at, session.ends_at = starts_at, ends_at
         for key, value in merged.items():
             setattr(event, key, value)
         event.updated_at = now
@@ -320,7 +347,7 @@ def change_status(event: Event, action: str, *, now: datetime) -> Event:
     return event
 
 
-def _program_changed(event: Event, now: datetime) -> None:
+def program_changed(event: Event, now: datetime) -> None:
     """A session or workshop changed: the event's public description changed too."""
     _federate(event, "update", now=now, previous_status=event.status)
 
@@ -401,7 +428,7 @@ def add_session(event: Event, *, label: str, starts_at: datetime, ends_at: datet
         session = EventSession(event=event, label=label, starts_at=starts_at, ends_at=ends_at)
         db.session.add(session)
         event.updated_at = now
-        _program_changed(event, now)
+        program_changed(event, now)
     return session
 
 
@@ -415,7 +442,7 @@ def update_session(session: EventSession, *, label: str, starts_at: datetime,
             session.moved_from = session.starts_at
         session.label, session.starts_at, session.ends_at = label, starts_at, ends_at
         session.event.updated_at = now
-        _program_changed(session.event, now)
+        program_changed(session.event, now)
     return session
 
 
@@ -434,7 +461,7 @@ def delete_session(session: EventSession, *, now: datetime) -> None:
         raise HasRegistrations()
     with atomic():
         session.event.updated_at = now
-        _program_changed(session.event, now)
+        program_changed(session.event, now)
         db.session.delete(session)
 
 
@@ -477,7 +504,7 @@ def add_workshop(session: EventSession, *, now: datetime, slug: str | None = Non
                             **{k: v for k, v in fields.items() if k in WORKSHOP_FIELDS})
         db.session.add(workshop)
         event.updated_at = now
-        _program_changed(event, now)
+        program_changed(event, now)
     return workshop
 
 
@@ -513,7 +540,7 @@ def update_workshop(workshop: Workshop, *, now: datetime, session: EventSession 
         if session is not None:
             workshop.session = session
         workshop.session.event.updated_at = now
-        _program_changed(workshop.session.event, now)
+        program_changed(workshop.session.event, now)
         if "capacity" in fields:
             # More seats: the waitlist moves up at once, in the same transaction.
             db.session.flush()
@@ -527,7 +554,7 @@ def delete_workshop(workshop: Workshop, *, now: datetime) -> None:
         raise HasRegistrations()
     with atomic():
         workshop.session.event.updated_at = now
-        _program_changed(workshop.session.event, now)
+        program_changed(workshop.session.event, now)
         db.session.delete(workshop)
 
 

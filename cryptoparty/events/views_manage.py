@@ -14,7 +14,7 @@ from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError, EventArchived, RegistrationOpensAfterStart
 from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import ActionForm, first_error
-from cryptoparty.core.i18n import to_local_naive, to_utc
+from cryptoparty.core.i18n import local_date, to_local_naive, to_utc
 from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.events import pages
 from cryptoparty.events import services as event_service
@@ -121,6 +121,7 @@ def event(slug):
             event_service.update_event(
                 event, now=clock.now(),
                 move_registration_window=form.move_registration_window.data,
+                move_program=form.move_program.data,
                 **_event_data(form, event.timezone))
         except DomainError as error:
             _field_error(form, error, "registration_opens_at"
@@ -183,6 +184,24 @@ def duplicate(slug):
                                                                  event.timezone), now=clock.now())
     flash(_("This is the copy, as a draft. Check it, then publish it."), "success")
     return redirect(url_for("manage.event", slug=copy.slug))
+
+
+@bp.post("/events/<slug>/copy-program")
+def copy_program(slug):
+    """Give this date's program to the other dates of its series that have none yet."""
+    from cryptoparty.events import series as series_service
+
+    event = event_service.get_event_for(current_user, slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        count = series_service.copy_program_to_series(event, now=clock.now())
+    except DomainError as error:
+        flash(error.describe(), "error")
+    else:
+        flash(ngettext("The program is copied to %(num)d other date.",
+                       "The program is copied to %(num)d other dates.", count), "success")
+    return redirect(url_for("manage.event", slug=event.slug))
 
 
 # Sessions -----------------------------------------------------------------
@@ -349,15 +368,22 @@ def new_series(org):
         abort(404)
     roles.require(current_user, organization, Permission.EVENTS)
     form = SeriesForm()
+    templates = {e.slug: e for e in event_service.events_with_program(organization)}
+    form.template.choices = [("", _("No program: empty dates"))] + [
+        (slug, f"{e.title} ({local_date(e.starts_at, e.timezone, 'medium')})")
+        for slug, e in templates.items()]
     if form.validate_on_submit():
         start = form.starts_at.data
         try:
             series = series_service.create_series(
                 organization, rule=form.rrule.data, first_start=start,
                 duration=form.ends_at.data - start, now=clock.now(),
+                template=templates.get(form.template.data),
                 publish=form.publish.data, kind=form.kind.data, title=form.title.data,
                 description=form.description.data or "", venue=form.venue.data,
                 address=form.address.data or "")
+        except series_service.ProgramDoesNotFit as error:
+            _field_error(form, error, "template")
         except DomainError as error:
             _field_error(form, error, "rrule")
         else:

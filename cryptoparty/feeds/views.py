@@ -5,6 +5,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -93,6 +94,14 @@ def atom():
                           site_url=public_url_for("public.index"))
 
 
+def _showcase(now, organization=None):
+    """The showcase's rows, from this worker's cache while the figures stay the same."""
+    cache = current_app.extensions.get("showcase_cache")
+    if cache is None:
+        cache = current_app.extensions["showcase_cache"] = showcase_service.ShowcaseCache()
+    return showcase_service.cached_showcase(now, organization, cache=cache)
+
+
 @bp.get("/orgs/<slug>/")
 def organization(slug):
     """An organization's page: its events, its signing key's fingerprint, its feeds."""
@@ -103,7 +112,7 @@ def organization(slug):
     upcoming = [e for e in events if e.ends_at >= now and e.status == EventStatus.PUBLISHED]
     past = [e for e in reversed(events) if e.ends_at < now and e.status != EventStatus.CANCELLED]
     return render_template("feeds/organization.html", org=org, upcoming=upcoming, past=past,
-                           showcase_rows=showcase_service.showcase(now, organization=org),
+                           showcase_rows=_showcase(now, organization=org),
                            fingerprint=feeds.group_fingerprint(org.key_fingerprint))
 
 
@@ -247,7 +256,7 @@ def series_atom(slug):
 def showcase():
     """The figures of past events, per year and organization, for reluctant institutions."""
     return render_template("feeds/showcase.html",
-                           showcase_rows=showcase_service.showcase(clock.now()))
+                           showcase_rows=_showcase(clock.now()))
 
 
 @bp.get("/showcase.pdf")
@@ -258,7 +267,7 @@ def showcase_pdf():
     from cryptoparty.core.security import static_folder
     from cryptoparty.core.templating import render_page
 
-    html = render_page("pdf/showcase.html", showcase_rows=showcase_service.showcase(clock.now()),
+    html = render_page("pdf/showcase.html", showcase_rows=_showcase(clock.now()),
                        generated_on=format_date(clock.now().date(), "long"))
     static = static_folder()
     pdf = showcase_service.render_showcase_pdf(html, str(static / "css" / "report.css"),

@@ -9,11 +9,13 @@ aggregated figures are used, those that survive the purge of the tickets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select, true
 
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event
+from cryptoparty.feedback.models import Feedback
 from cryptoparty.figures.services import event_figures
+from cryptoparty.registration.models import EventFigures, Ticket
 
 MAX_QUOTES = 3
 
@@ -46,15 +48,98 @@ class ShowcaseRow:
         return self.rating_total / self.rated if self.rated else None
 
 
+def _past_events(now: datetime, organization=None):
+    query = select(Event).where(Event.ends_at < now,
+                                Event.status.in_(("published", "archived")))
+    if organization is not None:
+        query = query.where(Event.organization_id == organization.id)
+    return query
+
+
+def showcase_state(now: datetime, organization=None) -> tuple:
+    """What the showcase is computed from, in one query: its cache's key.
+
+    It changes when an event ends (one more past event), when a past event or its
+    program or organization changes (``Event.version``), when figures are recorded
+    or purged (``EventFigures.version``, the rows), when feedback is given, hidden
+    or quoted, and when a past event's tickets change before their purge.
+    """
+    past = _past_events(now, organization).with_only_columns(Event.id).scalar_subquery()
+    events = _past_events(now, organization).with_only_columns(
+        func.count(Event.id), func.coalesce(func.sum(Event.version), 0),
+        func.coalesce(func.max(Event.id), 0)).subquery()
+    figures = select(func.count(EventFigures.event_id),
+                     func.coalesce(func.sum(EventFigures.version), 0),
+                     func.coalesce(func.sum(EventFigures.walk_ins), 0),
+                     func.count(EventFigures.purged_on)).where(
+        EventFigures.event_id.in_(past)).subquery()
+    feedback = select(func.count(Feedback.id), func.coalesce(func.max(Feedback.id), 0),
+                      func.coalesce(func.sum(case((Feedback.quoted, Feedback.id), else_=0)), 0),
+                      func.coalesce(func.sum(case((Feedback.hidden, Feedback.id), else_=0)), 0)
+                      ).where(Feedback.event_id.in_(past)).subquery()
+    tickets = select(func.count(Ticket.id), func.coalesce(func.sum(Ticket.party), 0),
+                     func.coalesce(func.sum(case((Ticket.checked_in, Ticket.party), else_=0)),
+                                   0),
+                     func.coalesce(func.sum(case((Ticket.status == "active", Ticket.id),
+                                                 else_=0)), 0)
+                     ).where(Ticket.event_id.in_(past)).subquery()
+    joined = (events.join(figures, true()).join(feedback, true()).join(tickets, true()))
+    row = db.session.execute(select(joined)).one()
+    return tuple(int(value) for value in row)
+
+
+class ShowcaseCache:
+    """The showcase's rows per organization (or all), kept while their state is the same.
+
+    A worker keeps one entry per organization (and one for ``/showcase``); an entry
+    is used only while ``showcase_state`` still gives the key it was computed under,
+    so a new figure shows at once, in every worker.
+    """
+
+    def __init__(self, size: int = 256):
+        from collections import OrderedDict
+        from threading import Lock
+
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, scope, state):
+        with self._lock:
+            entry = self._entries.get(scope)
+            if entry is None or entry[0] != state:
+                return None
+            self._entries.move_to_end(scope)
+            return entry[1]
+
+    def put(self, scope, state, rows) -> None:
+        with self._lock:
+            self._entries[scope] = (state, rows)
+            self._entries.move_to_end(scope)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+def cached_showcase(now: datetime, organization=None,
+                    cache: ShowcaseCache | None = None) -> list[ShowcaseRow]:
+    """``showcase``, from ``cache`` while what it is computed from has not changed."""
+    if cache is None:
+        return showcase(now, organization)
+    scope = organization.id if organization is not None else None
+    state = showcase_state(now, organization)
+    rows = cache.get(scope, state)
+    if rows is None:
+        rows = showcase(now, organization)
+        cache.put(scope, state, rows)
+    return rows
+
+
 def showcase(now: datetime, organization=None) -> list[ShowcaseRow]:
     """Past events that took place (not cancelled), summed per year and organization.
 
     Newest year first, then organizations by name.
     """
-    query = select(Event).where(Event.ends_at < now,
-                                Event.status.in_(("published", "archived")))
-    if organization is not None:
-        query = query.where(Event.organization_id == organization.id)
+    query = _past_events(now, organization)
     rows: dict[tuple[int, int], ShowcaseRow] = {}
     for event in db.session.scalars(query.order_by(Event.starts_at)):
         year = event.starts_at.replace(tzinfo=None).year

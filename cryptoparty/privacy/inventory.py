@@ -444,6 +444,8 @@ _TABLES = {
                        "Personnes accueillies à l'entrée (un total)."),
         "workshops": ("Fill of each workshop (counts).", "Remplissage de chaque atelier (totaux)."),
         "purged_on": ("Day of the purge.", "Jour de la purge."),
+        "version": ("How many times the row changed (for the showcase's cache).",
+                    "Nombre de modifications de la ligne (pour le cache de la vitrine)."),
     }),
     "tickets": ("registration", {
         "id": ("Internal number.", "Numéro interne."),

@@ -6,6 +6,8 @@ day it was made and its choices. See ``services.registration`` for the rules.
 
 from enum import StrEnum
 
+import sqlalchemy as sa
+
 from cryptoparty.core.database import one_of
 from cryptoparty.core.extensions import db
 
@@ -105,5 +107,9 @@ class EventFigures(db.Model):
     # Per-workshop fill at the time of the purge: {"<workshop id>": {...}}.
     workshops = db.Column(db.JSON, nullable=True)
     purged_on = db.Column(db.Date, nullable=True)
+    # One more on every write of the row (walk-ins, the purge's snapshot): the public
+    # showcase's cache keys on it (figures/showcase.py), in every worker alike.
+    version = db.Column(db.Integer, nullable=False, default=0, server_default="0",
+                        onupdate=sa.literal_column("event_figures.version") + 1)
 
     event = db.relationship("Event")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 15:08:45.135890
+Create Date: 2026-12-03 16:45:35.414682
 
 """
 from alembic import op
@@ -262,6 +262,7 @@ def upgrade():
     sa.Column('checked_in', sa.Integer(), nullable=True),
     sa.Column('workshops', sa.JSON(), nullable=True),
     sa.Column('purged_on', sa.Date(), nullable=True),
+    sa.Column('version', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['events.id'], name=op.f('fk_event_figures_event_id_events'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', name=op.f('pk_event_figures'))
     )

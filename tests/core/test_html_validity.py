@@ -49,3 +49,44 @@ def test_every_reachable_page_is_valid_html(app, tmp_path, lang):
     assert len(pages) > 60
     errors = validate(pages, tmp_path)
     assert not errors, "\n".join(f"{url}: {e[:4]}" for url, e in sorted(errors.items()))
+
+
+def test_multi_day_and_series_pages_are_valid_html(app, organizer_client, client, make_event,
+                                                   tmp_path, now):
+    """The date-and-time inputs, a weekend's program and a series with its program."""
+    from datetime import datetime, timedelta
+
+    from cryptoparty.events import series as series_service
+
+    org = organizer_client.organization
+    weekend = make_event(organization=org, slug="week-end", hours=32,
+                         program=[("Samedi", []), ("Dimanche", [dict(title="Tor",
+                                                                     capacity=10)])])
+    template = make_event(organization=org, slug="modele", status="draft")
+    series = series_service.create_series(
+        org, rule="FREQ=WEEKLY;COUNT=3", first_start=datetime(2026, 3, 14, 13, 0),
+        duration=timedelta(hours=4), now=now, template=template, publish=True,
+        kind="cryptoparty", title="Samedis", venue="Médiathèque")
+    first = series.events[0]
+    pages = {}
+    for lang in ("fr", "en"):
+        for url in (f"/events/{weekend.slug}/", f"/series/{series.slug}/",
+                    f"/events/{first.slug}/"):
+            pages[f"{url}?lang={lang}"] = client.get(f"{url}?lang={lang}").get_data(as_text=True)
+        for url in (f"/manage/events/{weekend.slug}/", f"/manage/events/{first.slug}/",
+                    f"/manage/events/{weekend.slug}/sessions/new",
+                    f"/manage/sessions/{weekend.sessions[1].id}/edit",
+                    "/manage/events/new", f"/manage/orgs/{org.slug}/series/new"):
+            pages[f"{url}?lang={lang}"] = organizer_client.get(
+                f"{url}?lang={lang}").get_data(as_text=True)
+        refused = organizer_client.post_form(
+            f"/manage/events/new?lang={lang}",
+            {"kind": "cryptoparty", "title": "X", "venue": "Y", "starts_at-date": "2026-02-30",
+             "starts_at-time": "10:00", "ends_at-date": "", "ends_at-time": "9:00",
+             "max_party": "4", "retention_days": "7", "volunteer_withdraw_hours": "24"})
+        assert refused.status_code == 400
+        pages[f"refused?lang={lang}"] = refused.get_data(as_text=True)
+    assert all('type="date"' in html for url, html in pages.items() if "/manage/" in url
+               and ("new" in url or "edit" in url))
+    errors = validate(pages, tmp_path)
+    assert not errors, "\n".join(f"{url}: {e[:4]}" for url, e in sorted(errors.items()))

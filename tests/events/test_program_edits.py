@@ -35,8 +35,11 @@ def test_session_form_starts_after_the_last_session(organizer_client, make_event
     html = organizer_client.get(f"/manage/events/{event.slug}/sessions/new") \
         .get_data(as_text=True)
     start = event.starts_at + timedelta(hours=1)  # NOW + 10 days, 13:00 in Paris (UTC+1)
-    assert f'value="{start:%Y-%m-%dT%H:%M}"' in html
-    assert f'value="{start + timedelta(hours=1):%Y-%m-%dT%H:%M}"' in html
+    # The date is prefilled with the time (two inputs: the date, then the time).
+    assert f'name="starts_at-date" required type="date" value="{start:%Y-%m-%d}"' in html
+    assert f'name="starts_at-time" required type="time" value="{start:%H:%M}"' in html
+    end = start + timedelta(hours=1)
+    assert f'name="ends_at-time" required type="time" value="{end:%H:%M}"' in html
 
 
 def test_next_session_times_follow_the_program_and_stay_inside(make_event):

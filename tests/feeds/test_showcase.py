@@ -69,3 +69,78 @@ def test_cancelled_and_upcoming_events_are_not_in_the_showcase(make_event, now):
     make_event(event.organization, slug="annulee", status="cancelled",
                starts_in=timedelta(days=-5), registration_opens_at=now - timedelta(days=9))
     assert showcase(now) == []
+
+
+def test_organization_page_keeps_the_figures_until_they_change(client, make_event, now, app,
+                                                                monkeypatch):
+    from cryptoparty.figures import showcase as showcase_module
+
+    event = past_event_with_figures(make_event, now)
+    url = f"/orgs/{event.organization.slug}/?lang=en"
+    computed = []
+    original = showcase_module.showcase
+
+    def counting(*args, **kwargs):
+        computed.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(showcase_module, "showcase", counting)
+    first = client.get(url).get_data(as_text=True)
+    client.get(url)
+    client.get(url)
+    assert len(computed) == 1  # computed once, then served from the cache
+    assert "<td>3</td>" in first
+    # A new figures record (walk-ins counted at the door) shows at once.
+    registration.add_walk_ins(event, 4)
+    page = client.get(url).get_data(as_text=True)
+    assert len(computed) == 2
+    assert "<td>6</td>" in page  # 2 checked in + 4 walk-ins
+    # So do the purge's snapshot, a new feedback and a newly chosen quote.
+    retention.purge(now + timedelta(days=60))
+    entry = feedback.give_feedback(event, now=event.ends_at + timedelta(hours=2), rating=5,
+                                   comment="Merci pour Signal.")
+    feedback.set_quoted(feedback.get_feedback(event, entry.id), True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Merci pour Signal." in page and len(computed) == 3
+
+
+def test_an_event_that_ends_enters_the_showcase_at_once(client, make_event, now, app):
+    from cryptoparty.figures.showcase import ShowcaseCache, cached_showcase
+
+    event = make_event(starts_in=timedelta(hours=-2), hours=4)  # ends in two hours
+    cache = ShowcaseCache()
+    with app.test_request_context():
+        assert cached_showcase(now, event.organization, cache=cache) == []
+        later = cached_showcase(now + timedelta(hours=3), event.organization, cache=cache)
+    assert [row.events for row in later] == [1]
+
+
+def test_showcase_after_the_purge_of_the_demo_past_edition(client, app, now):
+    """Done means: after the purge, the showcase gives a board member the demo's figures."""
+    from datetime import date
+
+    from cryptoparty.events.demo import PAST_EDITION, load_demo
+    from cryptoparty.figures.demo import load_demo_activity
+    from cryptoparty.registration.models import Ticket
+
+    load_demo(today=date(2026, 3, 1), now=now)
+    load_demo_activity(now=now)
+    retention.purge(now)
+    from sqlalchemy import func, select
+
+    from cryptoparty.core.extensions import db
+    from cryptoparty.events.models import Event
+
+    past = db.session.scalar(select(Event).filter_by(slug=PAST_EDITION))
+    assert db.session.scalar(select(func.count(Ticket.id)).where(
+        Ticket.event_id == past.id)) == 0
+    (row,) = showcase(now)
+    assert (row.year, row.events, row.registered, row.attendees) == (past.starts_at.year, 1,
+                                                                     70, 60)
+    assert row.workshops == 5 and row.fill_rate is not None
+    assert row.average_rating == pytest.approx(4.2)
+    page = client.get("/showcase?lang=en").get_data(as_text=True)
+    org_page = client.get(f"/orgs/{past.organization.slug}/?lang=en").get_data(as_text=True)
+    for html in (page, org_page):
+        assert "<td>70</td>" in html and "<td>60</td>" in html and "4.2 (5)" in html
+        assert f"{round(row.fill_rate * 100)} %" in html

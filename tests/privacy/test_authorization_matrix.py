@@ -130,6 +130,7 @@ MATRIX = {
     "POST feedback.give": (409, 409, 409, 409, 409, 409, 409, 409),
     "POST figures.moderate": ("login", "login", "login", 302, 302, 403, 403, 404),
     "POST manage.change_status": ("login", "login", "login", 302, 302, 403, 403, 404),
+    "POST manage.copy_program": ("login", "login", "login", 302, 302, 403, 403, 404),
     "POST manage.delete_session": ("login", "login", "login", 302, 302, 403, 403, 404),
     "POST manage.delete_workshop": ("login", "login", "login", 302, 302, 403, 403, 404),
     "POST manage.duplicate": ("login", "login", "login", 400, 400, 403, 403, 404),
