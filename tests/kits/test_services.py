@@ -1,5 +1,6 @@
 """Printable kits, read back from the PDFs (pdftotext, pypdf, zbarimg)."""
 
+import itertools
 import re
 import subprocess
 from datetime import timedelta
@@ -299,7 +300,7 @@ def test_the_poster_program_reads_from_three_metres_and_fills_the_page(demo_even
     # The page is filled: no band of white deeper than 3.5 cm (it was 12 cm) between two
     # lines of text, from the title to the call to register.
     height, tops = _line_tops(path)
-    gaps = [b - a for a, b in zip(tops, tops[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(tops)]
     assert max(gaps) < 100 * zoom, gaps
     assert tops[-1] > 0.8 * height
 
