@@ -3,9 +3,11 @@ page: public, volunteer and back office (issue 15)."""
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
+from tests.core.test_html_validity import VNU, validate
 from tests.e2e.conftest import PHONE, ROOT, STICKING_OUT_JS, log_in
 
 LONG_TITLE = "Cryptopartie" + "x" * 188
@@ -58,16 +60,18 @@ def _seed(live_server) -> dict:
 
 def _links(page, prefix: str) -> set[str]:
     hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
-    return {h.split("#")[0] for h in hrefs
+    return {re.sub(r"[?&]lang=\w+$", "", h.split("#")[0]) for h in hrefs
             if h.startswith(prefix) and not re.search(r"\.(pdf|ics|asc|csv|txt|xml|json)\b", h)}
 
 
-def _too_wide(page, paths) -> dict:
+def _too_wide(page, paths, served: dict) -> dict:
     wide = {}
     for path in sorted(paths):
         for lang in ("fr", "en"):
-            response = page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+            url = f"{path}{'&' if '?' in path else '?'}lang={lang}"
+            response = page.goto(url)
             assert response.status == 200, (path, response.status)
+            served[url] = response.text()
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:
                 wide[f"{path} ({lang})"] = (width, page.evaluate(STICKING_OUT_JS,
@@ -75,7 +79,7 @@ def _too_wide(page, paths) -> dict:
     return wide
 
 
-def test_long_title_and_pseudonym_fit_a_phone(new_page, live_server):
+def test_long_title_and_pseudonym_fit_a_phone(new_page, live_server, tmp_path):
     seeded = _seed(live_server)
     public = new_page()
     public.set_viewport_size(PHONE)
@@ -90,6 +94,11 @@ def test_long_title_and_pseudonym_fit_a_phone(new_page, live_server):
     organizer.goto("/manage/events/long")
     manage = {"/manage/events/long"} | _links(organizer, "/manage/events/long")
     assert len(manage) >= 5, manage
-    wide = _too_wide(public, paths)
-    wide.update(_too_wide(organizer, manage))
+    served = {}
+    wide = _too_wide(public, paths, served)
+    wide.update(_too_wide(organizer, manage, served))
     assert not wide, wide
+    # The same pages, as served, are valid HTML for the W3C Nu checker.
+    if VNU.exists() and shutil.which("java"):
+        errors = validate(served, tmp_path)
+        assert not errors, "\n".join(f"{url}: {e[:4]}" for url, e in sorted(errors.items()))
