@@ -8,6 +8,7 @@ to show ``error.describe()`` beside a field; what is not caught becomes an error
 from flask import g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -86,6 +87,12 @@ class InvalidCapacity(DomainError):
 
 class CapacityBelowTaken(DomainError):
     message = _l("%(taken)d seats are already taken: the capacity cannot be lower.")
+
+    def describe(self) -> str:
+        """« 1 place est déjà prise », « 3 places sont déjà prises »."""
+        return ngettext("%(num)d seat is already taken: the capacity cannot be lower.",
+                        "%(num)d seats are already taken: the capacity cannot be lower.",
+                        self.params["taken"])
 
 
 class HasRegistrations(DomainError):

@@ -40,6 +40,7 @@ import logging
 import math
 import os
 import tempfile
+import unicodedata
 from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
@@ -311,9 +312,10 @@ def event_kit_job(event: Event, *, locale: str, paper: str = "a4", public_url: s
     then each workshop's facilitator sheet, handout, door sign, tally and slips."""
     locale, paper = _check_locale(locale), _check_paper(paper)
     facilitators = confirmed_facilitators(event)
+    sessions = _sessions_data(event, locale, public_url, facilitators)
     context = {
         "event": _event_data(event), "urls": event_urls(event, public_url),
-        "sessions": _sessions_data(event, locale, public_url, facilitators),
+        "sessions": sessions, "poster": _poster_context(event, sessions, paper, locale),
         "roster_available": facilitators is not None,
         "door_list": door_list(event),
     }
@@ -334,15 +336,100 @@ def workshop_kit_job(event: Event, workshop: Workshop, *, locale: str, paper: st
                     f"{event.slug}-{workshop.slug}-kit-{locale}-{paper}.pdf")
 
 
+#: A printer's point in millimetres.
+PT_MM = 25.4 / 72
+
+
+def _width_em(text: str) -> float:
+    """The width of ``text`` in ems, estimated a little wide for Atkinson Hyperlegible
+    (lower case about 0.45 em, capitals and digits 0.6, spaces 0.25) and the fallback
+    fonts (emoji and ideographs about 1 em)."""
+    width = 0.0
+    for char in text:
+        if char.isspace():
+            width += 0.25
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            width += 1.15
+        elif char.islower():
+            width += 0.5
+        else:
+            width += 0.64
+    return width
+
+
+def _lines(text: str, size_pt: float, width_mm: float, bold: bool = False) -> int:
+    """Lines ``text`` takes at ``size_pt`` in a box ``width_mm`` wide (a cautious
+    estimate: wrapping at word boundaries leaves the ends of lines empty)."""
+    ems = _width_em(text) * (1.08 if bold else 1.0)
+    return max(1, math.ceil(ems * size_pt * PT_MM * 1.06 / width_mm))
+
+
+def poster_layout(title: str, where: str, program: list[str], *, paper: str,
+                  locale: str, days: int = 1, description: str = "") -> dict:
+    """How large the poster prints its title and its program, and how much of it fits.
+
+    A poster is read from 3 m: the program is printed at 24 pt or more (34 pt and more
+    on A3), as large as the page allows, one activity a line, and fills the page
+    between the title and the call to register (issue 15). What does not fit is
+    counted ("and 3 more activities"); the registration page has the whole program.
+    Sizes are in millimetres of static/css/print.css's poster.
+    """
+    width, height = (216, 279) if paper == "letter" else (210, 297)
+    text_width = width - 2 * 14
+    # The band (22 mm) and the body's top padding (7); the call to register (QR code,
+    # padding, border: 92) and the space below it (8); a margin of safety (4).
+    room = height - 22 - 7 - 92 - 8 - 4
+    title_pt = 44 if len(title) <= 36 else 36 if len(title) <= 80 else 26
+    room -= _lines(title, title_pt, text_width, bold=True) * title_pt * PT_MM * 1.1 + 4
+    room -= 22 * PT_MM * 1.25 * (2 if days > 1 else 1) + 1
+    room -= _lines(where, 18, text_width) * 18 * PT_MM * 1.25 + 7
+    time_em = 3.2 if locale == "fr" else 4.6
+    gap = 2.0
+    for program_pt in (40, 36, 32, 28, 24):
+        line = program_pt * PT_MM * 1.2
+        need = [_lines(t, program_pt, text_width - time_em * program_pt * PT_MM) * line
+                + gap for t in program]
+        if sum(need) <= room:
+            shown = len(program)
+            break
+    else:
+        # Even at 24 pt the program does not fit: as many lines as the page holds,
+        # then the count of the others.
+        shown, used = 0, line + gap
+        while shown < len(program) and used + need[shown] <= room:
+            used += need[shown]
+            shown += 1
+    spare = room - sum(need[:shown]) - (0 if shown == len(program) else line + gap)
+    # The lead (18 pt, at most 220 characters: five lines) when it fits below the
+    # program; what is left spreads the program's lines, up to 8 mm apart.
+    lead = description and spare > 6 + 18 * PT_MM * 1.3 * 5
+    if lead:
+        spare -= 6 + 18 * PT_MM * 1.3 * min(5, _lines(description[:220], 18, text_width))
+    lines = max(shown + (shown < len(program)), 1)
+    return {"title_pt": title_pt, "program_pt": program_pt, "shown": shown,
+            "time_em": time_em, "lead": bool(lead),
+            "gap_mm": round(min(8.0, gap + max(spare, 0) / lines), 1)}
+
+
+def _poster_context(event: Event, sessions: list[dict], paper: str, locale: str) -> dict:
+    program = [w["title"] for s in sessions for w in s["workshops"]]
+    where = ", ".join(p for p in (event.venue, event.address) if p)
+    days = (event.ends_at - event.starts_at).days + 1
+    lead = (event.description or "").split("\n\n")[0]
+    return poster_layout(event.title, where, program, paper=paper, locale=locale, days=days,
+                         description=lead)
+
+
 def poster_job(event: Event, *, locale: str, size: str = "a4", public_url: str) -> PrintJob:
     """The event's poster (A4, A3 or US Letter) with a large QR code of the registration page."""
     locale = _check_locale(locale)
     if size not in POSTER_SIZES:
         raise UnknownPaper()
     paper, zoom = POSTER_SIZES[size]
+    sessions = _sessions_data(event, locale, public_url, None)
     context = {
         "event": _event_data(event), "urls": event_urls(event, public_url),
-        "sessions": _sessions_data(event, locale, public_url, None),
+        "sessions": sessions, "poster": _poster_context(event, sessions, paper, locale),
     }
     return PrintJob("pdf/kit/poster.html", context, locale, paper,
                     f"{event.slug}-poster-{locale}-{size}.pdf", zoom)

@@ -31,6 +31,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -180,6 +181,13 @@ class WithdrawalClosed(DomainError):
     status = 409
     message = _l("Withdrawals closed %(hours)d hours before the event. Please tell the "
                  "organizers directly.")
+
+    def describe(self) -> str:
+        """The message, with « 1 heure » and « 2 heures »."""
+        return ngettext("Withdrawals closed %(num)d hour before the event. Please tell the "
+                        "organizers directly.",
+                        "Withdrawals closed %(num)d hours before the event. Please tell the "
+                        "organizers directly.", self.params["hours"])
 
 
 class InvalidProposal(DomainError):

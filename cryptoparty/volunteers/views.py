@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -274,7 +275,8 @@ def check_in(token):
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)
-    flash(_("Checked in: %(party)d person(s).", party=ticket.party), "success")
+    flash(ngettext("Checked in: %(num)d person.", "Checked in: %(num)d people.", ticket.party),
+          "success")
     return _back(token)
 
 

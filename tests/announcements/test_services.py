@@ -215,3 +215,15 @@ def test_short_posts_list_every_workshop_when_they_fit(make_event, keyring, now)
     assert len(body.rstrip("\n")) <= CHANNEL_LIMITS["microblog"]
     assert "Ateliers\u202f: Tor Browser pour naviguer…\n" in body or \
         "Ateliers : Tor Browser pour naviguer…\n" in body, body
+
+
+def test_no_draft_puts_the_venue_after_a_bare_preposition(signed_event, now):
+    # « à Médiathèque des Champs Libres » is wrong French and only the organizer knows the
+    # article: the venue is named on a line of its own (« Où : … ») or after a dash.
+    signed_event.venue = "Médiathèque des Champs Libres"
+    drafts = service.draft(signed_event, public_url=URL, now=now)
+    for channel, row in drafts.items():
+        for bare in ("à Médiathèque", "au Médiathèque", "at Médiathèque", "in Médiathèque"):
+            assert bare not in row.body, (channel, row.body)
+        assert "Médiathèque des Champs Libres" in row.body, channel
+    assert "Où\u202f: Médiathèque des Champs Libres" in drafts["newsletter"].body

@@ -10,6 +10,10 @@ from html.parser import HTMLParser
 NNBSP = "\u202f"
 SKIPPED = {"script", "style", "code", "pre", "textarea", "kbd", "samp"}
 ATTRIBUTES = ("title", "alt", "placeholder", "aria-label")
+#: Words that end in s or x in the singular, after which "1 …s" is right.
+INVARIABLE = ("fois", "mois", "mars", "pas", "prix", "temps", "choix", "cas", "accès", "sans",
+              "plus", "sous", "dans", "après", "avis", "repas", "anglais", "français", "jus",
+              "bras", "corps", "voix", "gros")
 RULES = [
     (re.compile(r"[ \u00a0\t][:;!?](?=\s|$)"), "a plain space before : ; ! ?"),
     (re.compile(r"[^\s\u202f:;!?/\"'()][;!?](?=\s|$)"), "no narrow no-break space before ; ! ?"),
@@ -17,6 +21,9 @@ RULES = [
     (re.compile(r"«(?!\u202f)"), "no narrow no-break space after «"),
     (re.compile(r"(?<!\u202f)»"), "no narrow no-break space before »"),
     (re.compile(r"\w\((?:s|e|es|x)\)"), "a (s) plural: use ngettext"),
+    # « 1 arrivés », « 0 personnes »: in French 0 and 1 take the singular (ngettext).
+    (re.compile(r"(?<![\d.,:/\w\u00a0\u202f-])[01][ \u00a0\u202f](?!(?:" + "|".join(INVARIABLE)
+                + r")\b)[a-zàâçéèêëîïôûù]{2,}[sx]\b"), "a plural after 0 or 1: use ngettext"),
 ]
 SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)+$")
 

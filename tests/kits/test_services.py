@@ -1,5 +1,6 @@
 """Printable kits, read back from the PDFs (pdftotext, pypdf, zbarimg)."""
 
+import itertools
 import re
 import subprocess
 from datetime import timedelta
@@ -284,3 +285,77 @@ def test_the_poster_and_kit_carry_the_organization_colours_and_logo(app, make_ev
     poster = kits.pdf_file(kits.poster_job(event, locale="fr", public_url="https://cp.example"),
                            tmp_path)
     assert poster.read_bytes().startswith(b"%PDF")
+
+
+def _text_sizes(path) -> list[tuple[float, str]]:
+    """Every piece of text on the first page with the size it is drawn at, in points."""
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((size * abs(tm[3]) * abs(cm[3]), text.strip()))
+
+    PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return found
+
+
+def _line_tops(path) -> tuple[float, list[float]]:
+    """The page's height and the top of each line of text on it, in points."""
+    layout = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
+                            capture_output=True, text=True).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', layout).group(1))
+    return height, sorted({round(float(y)) for y in re.findall(r'yMin="([\d.]+)"', layout)})
+
+
+@pytest.mark.parametrize("size, zoom", [("a4", 1.0), ("a3", 2 ** 0.5), ("letter", 1.0)])
+def test_the_poster_program_reads_from_three_metres_and_fills_the_page(demo_event, size, zoom,
+                                                                       kit_cache):
+    job = kits.poster_job(demo_event, locale="fr", size=size, public_url=PUBLIC)
+    path = kits.pdf_file(job, kit_cache)
+    sizes = _text_sizes(path)
+    titles = {w.title[:12] for w in demo_event.workshops}
+    program = [(points, text) for points, text in sizes if text[:12] in titles]
+    # The program's first activities are printed (the others are counted), every line at
+    # 24 pt or more on A4 (34 pt on A3): the size of a sign read from 3 m.
+    assert len(program) >= 3, sizes
+    assert min(points for points, _ in program) >= 24 * zoom - 0.1, program
+    assert any("autres activités" in text and points >= 24 * zoom - 0.1
+               for points, text in sizes)
+    # The page is filled: no band of white deeper than 3.5 cm (it was 12 cm) between two
+    # lines of text, from the title to the call to register.
+    height, tops = _line_tops(path)
+    gaps = [b - a for a, b in itertools.pairwise(tops)]
+    assert max(gaps) < 100 * zoom, gaps
+    assert tops[-1] > 0.8 * height
+
+
+def test_a_poster_with_a_long_title_keeps_its_program_large_and_inside_the_page(
+        app, make_event, kit_cache):
+    event = make_event(title="Cryptopartie" + "x" * 188, venue="Médiathèque " + "V" * 100,
+                       program=[("S", [dict(title="Atelier" + "y" * 60, capacity=10),
+                                       dict(title="🔐 Chiffrer 📱 ses messages — 中文",
+                                            slug="emoji", capacity=10)])])
+    path = kits.pdf_file(kits.poster_job(event, locale="fr", public_url=PUBLIC), kit_cache)
+    program = [(points, text) for points, text in _text_sizes(path)
+               if text.startswith(("Atelier", "Chiffrer", "🔐"))]
+    assert program and min(points for points, _ in program) >= 24, program
+    layout = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True,
+                            capture_output=True, text=True).stdout
+    width, height = map(float, re.search(r'<page width="([\d.]+)" height="([\d.]+)"',
+                                         layout).groups())
+    for x0, y0, x1, y1 in re.findall(r'xMin="([\d.-]+)" yMin="([\d.-]+)" xMax="([\d.-]+)" '
+                                     r'yMax="([\d.-]+)"', layout):
+        assert -0.5 <= float(x0) and float(x1) <= width + 0.5
+        assert -0.5 <= float(y0) and float(y1) <= height + 0.5
+
+
+def test_poster_layout_prints_smaller_only_what_does_not_fit():
+    few = kits.poster_layout("CryptoParty", "Bibliothèque", ["Tor", "Signal"], paper="a4",
+                             locale="fr")
+    many = kits.poster_layout("CryptoParty", "Bibliothèque", [f"Atelier {n}" for n in range(30)],
+                              paper="a4", locale="fr")
+    assert few["program_pt"] == 40 and few["shown"] == 2
+    assert many["program_pt"] == 24 and 4 <= many["shown"] < 30
+    longer = kits.poster_layout("x" * 200, "V" * 120, [f"Atelier {n}" for n in range(30)],
+                                paper="a4", locale="fr")
+    assert longer["title_pt"] < few["title_pt"] and longer["shown"] < many["shown"]

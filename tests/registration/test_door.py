@@ -78,3 +78,38 @@ def test_check_in_counts_say_their_plurals_in_french(organizer_client, make_even
     assert "sur 2 personnes, pour 1 billet<" in page
     assert "0</span> personne venue sans billet" in page
     assert 'data-label="Confirmés"' in page or 'data-label="Confirmé' in page
+
+
+def test_the_check_in_page_agrees_its_counts_in_french(organizer_client, make_event, now):
+    from tests.core.typography import faults
+
+    event = make_event(organization=organizer_client.organization)
+    _code, ticket = _register(event, party=1, now=now)
+    url = f"/manage/events/{event.slug}/checkin"
+    organizer_client.post_form(url, {"ticket": ticket.check_tag})
+    page = organizer_client.get(url + "?lang=fr").get_data(as_text=True)
+    # « 1 arrivés sur 1 attendus » was a gettext with two numbers.
+    assert "1 arrivé sur 1 attendu" in page and "0 arrivé sur 0 attendu" in page
+    assert not faults(page), faults(page)
+
+
+def test_each_column_of_the_figures_holds_what_its_heading_says(organizer_client, make_event,
+                                                                now):
+    import re
+
+    event = make_event(organization=organizer_client.organization)
+    _register(event, party=3, now=now)
+    page = organizer_client.get(f"/manage/events/{event.slug}/checkin?lang=en").get_data(
+        as_text=True)
+    tables = re.findall(r"<table class=\"[^\"]*figures-table[^\"]*\">(.*?)</table>", page, re.S)
+    assert len(tables) == 2
+    titles = {w.title for w in event.workshops}
+    for table in tables:
+        headings = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)
+        assert headings[0] == "Workshop"
+        for row in re.findall(r"<tr>\s*(<th scope=\"row\">.*?)</tr>", table, re.S):
+            assert re.search(r'<th scope="row">(.*?)</th>', row).group(1) in titles
+            # Each number carries its column's heading (read beside it on a phone).
+            assert re.findall(r'data-label="([^"]*)"', row) == headings[1:]
+    tails = re.search(r'<th scope="row">Tails</th>(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'data-label="[^"]*">(\d+)<', tails)[:2] == ["3", "0"]
