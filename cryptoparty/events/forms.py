@@ -164,6 +164,7 @@ class EventForm(Form):
 
 
 class DuplicateForm(Form):
+    idempotency_key = IdempotencyKeyField()
     # Its own id: the event's form on the same page has a starts_at field too.
     starts_at = DateTimeLocalField(_l("New start"), format=DATETIME_FORMAT,
                                    validators=[InputRequired()], id="duplicate_starts_at")
@@ -206,6 +207,7 @@ class WorkshopForm(Form):
 
 
 class SeriesForm(Form):
+    idempotency_key = IdempotencyKeyField()
     kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
