@@ -8,6 +8,7 @@ per run and its tables emptied after each test.
 import contextvars
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from datetime import datetime
@@ -64,9 +65,11 @@ class Client(FlaskClient):
         return CSRF_RE.search(page).group(1)
 
     def post_form(self, url, data=None, **kwargs):
-        """POST a form with a valid CSRF token added."""
+        """POST a form with a valid CSRF token added, and a fresh idempotency key (as
+        the hidden field of every creating form carries; pass ``""`` to leave it out)."""
         data = dict(data or {})
         data.setdefault("csrf_token", self.csrf_token())
+        data.setdefault("idempotency_key", secrets.token_urlsafe(24))
         return self.post(url, data=data, **kwargs)
 
 

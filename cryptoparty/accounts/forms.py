@@ -21,7 +21,7 @@ from wtforms.validators import (
     Regexp,
 )
 
-from cryptoparty.core.forms import Form
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 
 
 class OneTimeCodeForm(Form):
@@ -55,6 +55,7 @@ ROLE_CHOICES = [("owner", _l("Owner")), ("organizer", _l("Organizer")), ("door",
 
 
 class InviteForm(Form):
+    idempotency_key = IdempotencyKeyField()
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="organizer")
     can_read_contacts = BooleanField(_l("May read volunteers' contacts (organizers only)"))
 
@@ -65,6 +66,7 @@ class RoleForm(Form):
 
 
 class JoinForm(Form):
+    idempotency_key = IdempotencyKeyField()
     login = StringField(_l("Login"), validators=[DataRequired(), Length(min=3, max=64)],
                         description=_l("3 to 64 characters: lowercase letters, digits, dots, "
                                        "dashes or underscores."),
@@ -124,6 +126,7 @@ class SettingsForm(Form):
 
 
 class NewOrganizationForm(Form):
+    idempotency_key = IdempotencyKeyField()
     slug = StringField(_l("Short name in addresses"),
                        validators=[DataRequired(), Length(min=2, max=64),
                                    Regexp(r"^[a-z0-9][a-z0-9-]*$",

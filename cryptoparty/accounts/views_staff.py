@@ -37,7 +37,8 @@ from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError, WeakPassword
 from cryptoparty.core.extensions import db, limiter
-from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.forms import ActionForm, CreatingActionForm
+from cryptoparty.core.idempotency import idempotent_form
 
 bp = Blueprint("staff", __name__)
 
@@ -79,7 +80,8 @@ def _staff_page(organization, status=200, invite=None):
     return render_template("staff/index.html", organization=organization, members=members,
                            role_forms=role_forms, invite=invite or InviteForm(),
                            pending=staff.pending_invitations(organization, now),
-                           action=ActionForm(), role_labels=roles.ROLE_LABELS,
+                           action=ActionForm(), creating=CreatingActionForm(),
+                           role_labels=roles.ROLE_LABELS,
                            role_descriptions=roles.ROLE_DESCRIPTIONS), status
 
 
@@ -92,6 +94,7 @@ def index(slug):
 
 @bp.post("/manage/orgs/<slug>/staff/invite")
 @permission_required(Permission.STAFF)
+@idempotent_form(repeat_to=lambda slug: ("staff.index", {"slug": slug}))
 def invite(slug):
     """Make a one-time link for a new colleague, shown once."""
     organization = _organization(slug, Permission.STAFF)
@@ -127,10 +130,11 @@ def change_role(slug, organizer_id):
 
 @bp.post("/manage/orgs/<slug>/staff/<int:organizer_id>/reset")
 @permission_required(Permission.STAFF)
+@idempotent_form(repeat_to=lambda slug, organizer_id: ("staff.index", {"slug": slug}))
 def reset(slug, organizer_id):
     """A new one-time link for a colleague; their password and sessions end now."""
     organization = _organization(slug, Permission.STAFF)
-    if not ActionForm().validate_on_submit():
+    if not CreatingActionForm().validate_on_submit():
         abort(400)
     try:
         issued = staff.reset(current_user, organization, organizer_id, clock.now())
@@ -264,6 +268,7 @@ def _join_secret(invitation) -> str:
 
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @limiter.limit("20/minute;100/hour", methods=["POST"])
+@idempotent_form
 def join(token):
     """A colleague chooses a login and a password (or a new password, for a reset),
     and may turn the second factor (TOTP) on at once."""
@@ -318,6 +323,7 @@ def join(token):
 
 @bp.route("/manage/admin", methods=["GET", "POST"])
 @login_required
+@idempotent_form(repeat_to=lambda: ("staff.admin", {}))
 def admin():
     """An instance administrator creates organizations and their first owner's link."""
     if not current_user.is_admin:

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from cryptoparty.core.forms import Form
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 
 REVOCATION_CHOICES = [
     SelectChoice("superseded", _l("Replaced by a new key")),
@@ -23,6 +23,7 @@ REVOCATION_CHOICES = [
 
 
 class GenerateKeyForm(Form):
+    idempotency_key = IdempotencyKeyField()
     name = StringField(_l("Name on the key"), validators=[DataRequired(), Length(max=200)],
                        description=_l("Usually the organization's name."))
     email = StringField(_l("Address on the key"),
@@ -36,6 +37,7 @@ class GenerateKeyForm(Form):
 
 class ContactsKeyForm(Form):
     """Generate the contacts key here, once, and take its secret part away."""
+    idempotency_key = IdempotencyKeyField()
 
     name = StringField(_l("Name on the key"), validators=[DataRequired(), Length(max=200)])
     email = StringField(_l("Address on the key"), validators=[DataRequired(), Length(max=254)])
@@ -45,6 +47,7 @@ class ContactsKeyForm(Form):
 
 
 class KeyUploadForm(Form):
+    idempotency_key = IdempotencyKeyField()
     key_file = FileField(_l("Key file"), validators=[Optional()])
     key_text = TextAreaField(_l("…or paste the armored key"), validators=[Optional()],
                              render_kw={"rows": 6, "spellcheck": "false"})
@@ -68,6 +71,7 @@ class AnnouncementTextForm(Form):
 
 
 class SignedUploadForm(Form):
+    idempotency_key = IdempotencyKeyField()
     signed_file = FileField(_l("Signed file (.asc)"), validators=[Optional()])
     signed_text = TextAreaField(_l("…or paste the signed text"), validators=[Optional()],
                                 render_kw={"rows": 6, "spellcheck": "false"})

@@ -42,7 +42,8 @@ from cryptoparty.announcements.models import CHANNEL_LIMITS, CHANNELS
 from cryptoparty.core import clock
 from cryptoparty.core.errors import DomainError, render_error
 from cryptoparty.core.extensions import db
-from cryptoparty.core.forms import ActionForm
+from cryptoparty.core.forms import CreatingActionForm
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.log_masking import error_name
 from cryptoparty.core.openpgp import describe_openpgp_error, get_keyring, passphrase
 from cryptoparty.core.urls import public_base_url
@@ -277,6 +278,7 @@ def contacts_key(slug):
 
 
 @manage_bp.post("/orgs/<slug>/key/contacts/register")
+@idempotent_form
 def register_contacts_key(slug):
     """Register the public part of a contacts key made on the organizers' own computer."""
     organization = _my_organization(slug)
@@ -300,6 +302,7 @@ def register_contacts_key(slug):
 
 
 @manage_bp.post("/orgs/<slug>/key/contacts/generate")
+@idempotent_form(repeat_to=lambda slug: ("manage_openpgp.contacts_key", {"slug": slug}))
 def generate_contacts_key(slug):
     """Generate a contacts key once and hand its secret part over as a download.
 
@@ -324,6 +327,7 @@ def generate_contacts_key(slug):
 
 
 @manage_bp.post("/orgs/<slug>/key/generate")
+@idempotent_form
 def generate(slug):
     """Generate a new key (rotating the current one when asked)."""
     organization = _my_organization(slug)
@@ -345,6 +349,7 @@ def generate(slug):
 
 
 @manage_bp.post("/orgs/<slug>/key/<any(import, register):kind>")
+@idempotent_form
 def upload(slug, kind):
     """Import a secret key, or register a public key (signing offline)."""
     organization = _my_organization(slug)
@@ -405,7 +410,7 @@ def _announcements_page(event, status=200, forms=None, upload=None):
     signed = rows.get(announcement_service.SIGNED_CHANNEL)
     return render_template(
         "openpgp/manage_announcements.html", event=event, rows=rows, forms=forms,
-        channels=CHANNELS, limits=CHANNEL_LIMITS, action=ActionForm(),
+        channels=CHANNELS, limits=CHANNEL_LIMITS, action=CreatingActionForm(),
         upload=upload or SignedUploadForm(), key=key_service.current_key(event.organization),
         signed=signed if signed and signed.signed_text else None,
         stale=bool(signed and announcement_service.is_stale(signed, event)),
@@ -421,10 +426,11 @@ def announcements(slug):
 
 
 @manage_bp.post("/events/<slug>/announcements/draft")
+@idempotent_form
 def draft(slug):
     """Draft again from the event (one channel, or all of them)."""
     event = event_service.get_event_for(current_user, slug)
-    if not ActionForm().validate_on_submit():
+    if not CreatingActionForm().validate_on_submit():
         abort(400)
     channel = request.form.get("channel") or None
     if channel is not None and channel not in CHANNELS:
@@ -456,10 +462,11 @@ def save(slug, channel):
 
 
 @manage_bp.post("/events/<slug>/announcements/sign")
+@idempotent_form
 def sign(slug):
     """Sign the full announcement on the server and publish it."""
     event = event_service.get_event_for(current_user, slug)
-    if not ActionForm().validate_on_submit():
+    if not CreatingActionForm().validate_on_submit():
         abort(400)
     try:
         announcement_service.sign(event, _keyring(), public_url=_public_url(), now=clock.now(),
@@ -472,6 +479,7 @@ def sign(slug):
 
 
 @manage_bp.post("/events/<slug>/announcements/upload")
+@idempotent_form
 def upload_signed(slug):
     """Publish a text signed offline, once its signature checks out."""
     event = event_service.get_event_for(current_user, slug)

@@ -43,7 +43,16 @@ def rerender_on_csrf_error(view):
 
 
 class IdempotencyKeyField(HiddenField):
-    """A creating form's random key (core.idempotency.idempotent_form), new on each display."""
+    """A creating form's random key (core.idempotency.idempotent_form).
+
+    Each rendering carries a new key (two buttons of one page never share one,
+    and a form that comes back after an error can be sent again). Its name has
+    no prefix (the decorator reads ``idempotency_key``) and its input no ``id``.
+    A post without a well-formed key is refused with ``idempotency.MISSING``,
+    shown above the form: nothing personal is in the key, it is a random nonce.
+    """
+
+    widget = _HiddenInputWithoutId()
 
     def __init__(self, **kwargs):
         from cryptoparty.core import idempotency
@@ -51,6 +60,27 @@ class IdempotencyKeyField(HiddenField):
         kwargs.setdefault("default", idempotency.new_key)
         kwargs.setdefault("validators", [Optional(), Length(max=128)])
         super().__init__(**kwargs)
+        self.name = idempotency.FIELD
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        if formdata is not None and self.name not in formdata:
+            self.data = None  # a posted form without its key, not a fresh default
+
+    def _value(self):
+        from cryptoparty.core import idempotency
+
+        return idempotency.new_key()
+
+    def post_validate(self, form, validation_stopped):
+        from cryptoparty.core import idempotency
+
+        try:
+            ok = idempotency.check_key(self.data) is not None
+        except idempotency.InvalidIdempotencyKey:
+            ok = False
+        if not ok:
+            self.errors = [str(idempotency.MISSING)]
 
 
 class Form(FlaskForm):
@@ -65,6 +95,11 @@ class Form(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
+        for field in self:
+            if isinstance(field, IdempotencyKeyField) and field.errors:
+                # Above the form: the hidden field has no label to point at.
+                self.form_errors.extend(str(e) for e in field.errors if e not in self.form_errors)
+                field.errors = []
         if getattr(g, "csrf_expired", False) and "csrf_token" in self:
             self.csrf_token.errors = []
             self.form_errors.append(str(CSRF_EXPIRED))
@@ -95,6 +130,12 @@ def with_required_validators(field_class, validators) -> list:
 
 class ActionForm(Form):
     """A button that only needs its CSRF token (publish, cancel, delete, logout)."""
+
+
+class CreatingActionForm(ActionForm):
+    """A button that creates something (draft, sign, a new link): it carries a key too."""
+
+    idempotency_key = IdempotencyKeyField()
 
 
 def first_error(form) -> str | None:

@@ -151,8 +151,11 @@ def purge(now: datetime) -> int:
 
 # --------------------------------------------------------------------------- any creating form
 
-RESERVATION_TTL = timedelta(minutes=2)
 FIELD = "idempotency_key"
+
+MISSING = _l("This form arrived without its one-time key (an old page, or a page changed by a "
+             "browser extension), so nothing was created. The form below has a new key: check "
+             "it and send it again.")
 
 
 class StillBeingSent(DomainError):
@@ -160,23 +163,75 @@ class StillBeingSent(DomainError):
     message = _l("This form is being sent already: wait a moment, then reload the page.")
 
 
-def idempotent_form(view):
+class MissingIdempotencyKey(DomainError):
+    message = _l("This form arrived without its one-time key (an old page, or a page changed "
+                 "by a browser extension), so nothing was done. Reload the page, then send "
+                 "the form again.")
+
+
+class _Refused(Exception):
+    """Internal: roll the view's writes back (a form without its key that created)."""
+
+
+def _reserve(scope: str, key: str, now: datetime) -> IdempotencyKey | None:
+    """Insert the key's reservation, or return the row a previous post left.
+
+    Called inside the write transaction that runs the view. A concurrent post
+    of the same key waits here until the first one ends (SQLite: ``BEGIN
+    IMMEDIATE`` holds the write lock; PostgreSQL: the unique key's insert waits
+    for the other transaction), then reads what the first one stored.
+    """
+    db.session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))
+    hashed = _hash(scope, key)
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    inserted = db.session.execute(
+        insert(IdempotencyKey).values(key_hash=hashed, scope="form", object_id=0,
+                                      request_hash="", expires_at=now + FORM_TTL)
+        .on_conflict_do_nothing(index_elements=["key_hash"])
+        .returning(IdempotencyKey.key_hash)).first()
+    if inserted is not None:
+        return None
+    return db.session.scalars(select(IdempotencyKey).where(IdempotencyKey.key_hash == hashed)
+                              .execution_options(populate_existing=True)).one()
+
+
+def idempotent_form(view=None, *, repeat_to=None):
     """A creating view: the same form (its hidden ``idempotency_key``) posted twice acts once.
 
-    The first post reserves the key (a short reservation, so that a simultaneous
-    double click cannot create twice); when the view answers with a redirect, the
-    key keeps where it led (sealed: it may be a private link) for ``FORM_TTL``, and
-    any repeat is sent there with a sentence saying so. A refused post frees the
-    key, so the corrected form can be sent. Forms carry the key with
-    ``core.forms.IdempotencyKeyField``; a post without one is handled as before.
+    The view runs inside one write transaction that first reserves the key, so
+    a repeat, even a simultaneous one, waits for the first post and then is
+    sent where the first one led (kept sealed, as it may be a private link)
+    with a sentence saying so. A view whose success is a page, not a redirect
+    (a link shown once, a download), names with ``repeat_to(**view_args)``
+    where a repeat is sent instead. A refused post (a 4xx form) frees the key.
+
+    A post without a well-formed key creates nothing: the form's
+    ``IdempotencyKeyField`` refuses it (the form comes back, filled in, with a
+    new key and ``MISSING`` above it); should the view act anyway, its writes
+    are rolled back and the answer is a 400 saying why.
     """
+    if view is None:
+        return lambda wrapped: idempotent_form(wrapped, repeat_to=repeat_to)
+
     import functools
 
-    from flask import flash, redirect, request
+    from flask import flash, redirect, request, session, url_for
     from flask_babel import gettext
+    from werkzeug.exceptions import BadRequest
 
     from cryptoparty.core import clock
     from cryptoparty.core.database import atomic
+
+    def is_done(response) -> str | None:
+        if response.status_code in (301, 302, 303) and response.location:
+            return response.location
+        if repeat_to is not None and response.status_code == 200:
+            endpoint, values = repeat_to(**(request.view_args or {}))
+            return url_for(endpoint, **values)
+        return None
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
@@ -187,38 +242,42 @@ def idempotent_form(view):
         except InvalidIdempotencyKey:
             key = None
         if key is None:
-            return view(*args, **kwargs)
+            flashes = len(session.get("_flashes", []))
+            try:
+                with atomic():
+                    try:
+                        response = current_app.make_response(view(*args, **kwargs))
+                    except BadRequest as error:
+                        raise MissingIdempotencyKey() from error
+                    if is_done(response) is not None:
+                        raise _Refused()
+            except _Refused:
+                if "_flashes" in session:
+                    session["_flashes"] = session["_flashes"][:flashes]
+                raise MissingIdempotencyKey() from None
+            return response
         scope = f"form:{request.endpoint}:{sorted((request.view_args or {}).items())}"
         scope = hashlib.sha256(scope.encode()).hexdigest()[:40]
         now = clock.now()
         with atomic():
-            row = find(scope, key, "", now, strict=False)
+            row = _reserve(scope, key, now)
             if row is None:
-                remember(scope, key, "", 0, now, RESERVATION_TTL)
-        if row is not None:
-            if row.sealed:
-                # Say why, in the flash of a session the person already has (a page
-                # without a session, such as feedback, must not gain a cookie here).
-                if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
-                        flash(gettext("This form had already been sent: here is what it "
-                                  "created. Nothing was created twice."), "info")
-                return redirect(unseal(key, row.sealed), code=303)
-            raise StillBeingSent()
-        done = None
-        try:
-            response = current_app.make_response(view(*args, **kwargs))
-            if response.status_code in (301, 302, 303) and response.location:
-                done = response.location
-            return response
-        finally:
-            with atomic():
-                hashed = _hash(scope, key)
-                reserved = db.session.get(IdempotencyKey, hashed)
-                if reserved is not None:
-                    if done is None:
-                        db.session.delete(reserved)
-                    else:
-                        reserved.sealed = seal(key, done[:300])
-                        reserved.expires_at = now + FORM_TTL
+                response = current_app.make_response(view(*args, **kwargs))
+                done = is_done(response)
+                reserved = db.session.get(IdempotencyKey, _hash(scope, key))
+                if done is None:
+                    db.session.delete(reserved)
+                else:
+                    reserved.sealed = seal(key, done[:300])
+                return response
+        if row.sealed:
+            # Say why, in the flash of a session the person already has (a page
+            # without a session, such as feedback, must not gain a cookie here).
+            if request.cookies.get(current_app.config["SESSION_COOKIE_NAME"]):
+                flash(gettext("This form had already been sent: here is what it "
+                              "created. Nothing was created twice."), "info")
+            return redirect(unseal(key, row.sealed), code=303)
+        raise StillBeingSent()
 
+    wrapper.idempotent_form = True
     return wrapper

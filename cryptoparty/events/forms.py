@@ -169,6 +169,7 @@ class EventForm(Form):
 
 
 class DuplicateForm(Form):
+    idempotency_key = IdempotencyKeyField()
     # Its own id: the event's form on the same page has a starts_at field too.
     starts_at = DateAndTimeField(
         _l("New start"), validators=[InputRequired()], id="duplicate_starts_at",
@@ -215,6 +216,7 @@ class WorkshopForm(Form):
 
 
 class SeriesForm(Form):
+    idempotency_key = IdempotencyKeyField()
     kind = SelectField(_l("Kind"), choices=event_kind_choices, validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])

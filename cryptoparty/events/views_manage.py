@@ -173,6 +173,7 @@ def confirm_cancel(slug):
 
 
 @bp.post("/events/<slug>/duplicate")
+@idempotent_form
 def duplicate(slug):
     """Copy an event, its sessions and workshops, to a new date."""
     event = event_service.get_event_for(current_user, slug)
@@ -358,6 +359,7 @@ def delete_workshop(workshop_id):
 # Series -------------------------------------------------------------------
 
 @bp.route("/orgs/<org>/series/new", methods=["GET", "POST"])
+@idempotent_form
 def new_series(org):
     """Create a recurring event: one event per date of the rule."""
     from cryptoparty.events import series as series_service

@@ -468,18 +468,23 @@ _TABLES = {
                           "second passage du même code le signale."),
     }),
     "idempotency_keys": ("registration", {
-        "key_hash": ("Keyed hash of a random key that a registration form (or an API client) "
-                     "sent, so that sending it twice creates one ticket.",
-                     "Empreinte à clé d'une clé aléatoire envoyée par un formulaire "
-                     "d'inscription (ou un client de l'API), pour qu'un double envoi ne crée "
-                     "qu'un billet.", RETENTION_IDEMPOTENCY),
+        "key_hash": ("Keyed hash of a random key that a creating form (registration, event, "
+                     "volunteer sign-up…) or an API client sent, so that sending it twice "
+                     "creates one record.",
+                     "Empreinte à clé d'une clé aléatoire envoyée par un formulaire qui crée "
+                     "quelque chose (inscription, événement, bénévole…) ou par un client de "
+                     "l'API, pour qu'un double envoi ne crée qu'un enregistrement.",
+                     RETENTION_IDEMPOTENCY),
         "scope": ("Which form or API call it belongs to.",
                   "Le formulaire ou l'appel d'API auquel elle appartient.", RETENTION_IDEMPOTENCY),
-        "object_id": ("The ticket the first sending created.",
-                      "Le billet créé par le premier envoi.", RETENTION_IDEMPOTENCY),
-        "sealed": ("The ticket code, sealed so that only the holder of the random key can read "
+        "object_id": ("The ticket the first sending created (0 for other forms).",
+                      "Le billet créé par le premier envoi (0 pour les autres formulaires).",
+                      RETENTION_IDEMPOTENCY),
+        "sealed": ("The ticket code (for other forms, the page the first sending led to), "
+                   "sealed so that only the holder of the random key can read "
                    "it back.",
-                   "Le code du billet, scellé : seul le détenteur de la clé aléatoire peut le "
+                   "Le code du billet (pour les autres formulaires, la page où menait le "
+                   "premier envoi), scellé : seul le détenteur de la clé aléatoire peut le "
                    "relire.", RETENTION_IDEMPOTENCY),
         "request_hash": ("Fingerprint of what was asked (event, workshops, party).",
                          "Empreinte de la demande (événement, ateliers, nombre de personnes).",

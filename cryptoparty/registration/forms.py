@@ -1,11 +1,10 @@
 """Forms of anonymous registration, ticket changes and check-in (shape only, no queries)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectChoice, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from cryptoparty.core import idempotency
-from cryptoparty.core.forms import Form
+from cryptoparty.core.forms import Form, IdempotencyKeyField
 
 
 def session_field_name(session_id: int) -> str:
@@ -24,8 +23,7 @@ class RegistrationForm(TicketChoicesForm):
     same form twice answers with the ticket of the first post (core.idempotency).
     """
 
-    idempotency_key = HiddenField(default=idempotency.new_key,
-                                  validators=[Optional(), Length(max=128)])
+    idempotency_key = IdempotencyKeyField()
 
 
 def _party_field(max_party: int):
@@ -89,4 +87,5 @@ class DoorCheckInForm(Form):
 
 
 class WalkInForm(Form):
+    idempotency_key = IdempotencyKeyField()
     delta = IntegerField(validators=[InputRequired()])

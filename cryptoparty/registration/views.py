@@ -32,6 +32,7 @@ from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm, rerender_on_csrf_error
 from cryptoparty.core.i18n import local_time
+from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.templating import webcal
 from cryptoparty.core.urls import public_url_for
 from cryptoparty.core.validation import content_disposition
@@ -395,6 +396,7 @@ def door_check_in(slug):
 
 @bp.post("/manage/events/<slug>/walk-ins")
 @permission_required(Permission.CHECK_IN)
+@idempotent_form
 def walk_ins(slug):
     """Count people who came without a ticket."""
     event = event_service.get_event_for(current_user, slug, Permission.CHECK_IN, now=clock.now())

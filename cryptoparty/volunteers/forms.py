@@ -73,6 +73,7 @@ class SignUpForm(Form):
 
 
 class ClaimForm(Form):
+    idempotency_key = IdempotencyKeyField()
     workshop_id = HiddenField(validators=[InputRequired()])
 
 
@@ -99,11 +100,13 @@ class ProposalForm(Form):
 
 
 class AssignForm(Form):
+    idempotency_key = IdempotencyKeyField()
     volunteer_id = SelectField(_l("Volunteer"), coerce=int, validators=[InputRequired()])
     workshop_id = SelectField(_l("Workshop"), coerce=int, validators=[InputRequired()])
 
 
 class AcceptProposalForm(Form):
+    idempotency_key = IdempotencyKeyField()
     session_id = SelectField(_l("Session"), coerce=int, validators=[InputRequired()])
     capacity = IntegerField(
         _l("Capacity"), default=15,

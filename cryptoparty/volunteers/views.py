@@ -183,6 +183,7 @@ def private(token):
 
 @bp.post("/volunteers/<token>/claims")
 @token_rate_limit
+@idempotent_form
 def claim(token):
     """Claim an open workshop."""
     volunteer = service.get_volunteer_by_token(token)
@@ -348,6 +349,7 @@ def decide_claim(claim_id, decision):
 
 
 @manage_bp.post("/events/<slug>/volunteers/assign")
+@idempotent_form
 def assign(slug):
     """Put a volunteer on a workshop, confirmed."""
     event = event_service.get_event_for(current_user, slug)
@@ -368,6 +370,7 @@ def assign(slug):
 
 
 @manage_bp.post("/proposals/<int:proposal_id>/accept")
+@idempotent_form
 def accept_proposal(proposal_id):
     """Turn a proposal into a workshop of a session."""
     proposal = service.get_proposal_for(current_user, proposal_id)

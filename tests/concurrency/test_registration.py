@@ -175,9 +175,10 @@ def test_nothing_personal_is_kept(app, backend, make_event, start_servers, tmp_p
         browser.headers.update(headers)
         page = browser.get(f"{server.url}/events/{event.slug}/register", timeout=10).text
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', page).group(1)
         response = browser.post(
             f"{server.url}/events/{event.slug}/register", timeout=10,
-            data={"csrf_token": token, "party": "2",
+            data={"csrf_token": token, "idempotency_key": key, "party": "2",
                   f"session_{event.sessions[0].id}": str(tails_id)})
         assert response.status_code == 200 and "/tickets/" in response.url
         issued.append(re.search(r"/tickets/([0-9A-Z-]{19})", response.url).group(1))

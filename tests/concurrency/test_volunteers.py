@@ -8,6 +8,7 @@ and, when TEST_DATABASE_URL is set, on PostgreSQL.
 """
 
 import re
+import secrets
 import threading
 from datetime import datetime, timedelta, timezone
 
@@ -77,7 +78,9 @@ def _race(base, attempts):
     def claim(i, http, csrf, token, workshop_id):
         barrier.wait(timeout=60)
         response = http.post(f"{base}/volunteers/{token}/claims",
-                             data={"csrf_token": csrf, "workshop_id": str(workshop_id)},
+                             data={"csrf_token": csrf, "workshop_id": str(workshop_id),
+                                   # a key of its own: each claim is another click
+                                   "idempotency_key": secrets.token_urlsafe(24)},
                              allow_redirects=False, timeout=60)
         statuses[i] = response.status_code
 

@@ -141,7 +141,8 @@ def test_nul_in_feedback_is_400_not_500(client, make_event, now, app):
     event = make_event(starts_in=timedelta(hours=-5), hours=4)
     app.config["FIXED_NOW"] = now
     response = client.post(f"/events/{event.slug}/feedback?lang=en",
-                           data={"rating": "5", "comment": "merci\x00"})
+                           data={"rating": "5", "comment": "merci\x00",
+                                 "idempotency_key": "k" * 32})
     assert response.status_code == 400
     assert "control character" in response.get_data(as_text=True)
 

@@ -1,5 +1,6 @@
 """The public feedback form, its short URL, rate limit, and the organizers' moderation."""
 
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,11 @@ from sqlalchemy import func, select
 
 from cryptoparty.core.extensions import db
 from cryptoparty.feedback.models import Feedback
+
+
+def keyed(data: dict) -> dict:
+    """The form's fields with the hidden key a shown feedback form carries."""
+    return {**data, "idempotency_key": secrets.token_urlsafe(24)}
 
 
 def count():
@@ -29,8 +35,8 @@ def test_feedback_is_written_without_cookie_or_ticket(client, past_event):
     page = client.get("/events/cryptoparty/feedback?lang=en")
     assert page.status_code == 200
     assert "How was the evening?" in page.get_data(as_text=True)
-    response = client.post("/events/cryptoparty/feedback", data={
-        "rating": "4", "useful": "Tor", "missing": "", "comment": "Merci !"})
+    response = client.post("/events/cryptoparty/feedback", data=keyed({
+        "rating": "4", "useful": "Tor", "missing": "", "comment": "Merci !"}))
     assert response.status_code == 303
     assert "Set-Cookie" not in response.headers
     entry = db.session.scalar(select(Feedback))
@@ -39,11 +45,11 @@ def test_feedback_is_written_without_cookie_or_ticket(client, past_event):
 
 
 def test_feedback_on_a_workshop(client, past_event):
-    response = client.post("/events/cryptoparty/feedback/tails", data={"rating": "5"})
+    response = client.post("/events/cryptoparty/feedback/tails", data=keyed({"rating": "5"}))
     assert response.status_code == 303
     assert db.session.scalar(select(Feedback)).workshop.slug == "tails"
     assert client.post("/events/cryptoparty/feedback/nope",
-                       data={"rating": "5"}).status_code == 404
+                       data=keyed({"rating": "5"})).status_code == 404
 
 
 @pytest.mark.parametrize("data, message", [
@@ -53,7 +59,7 @@ def test_feedback_on_a_workshop(client, past_event):
     ({"rating": "", "comment": ""}, "Give a rating or write a few words."),
 ])
 def test_bad_feedback_is_refused_with_a_message(client, past_event, data, message):
-    response = client.post("/events/cryptoparty/feedback?lang=en", data=data)
+    response = client.post("/events/cryptoparty/feedback?lang=en", data=keyed(data))
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert count() == 0
@@ -62,14 +68,15 @@ def test_bad_feedback_is_refused_with_a_message(client, past_event, data, messag
 def test_feedback_before_the_event_is_refused(client, make_event):
     make_event()  # in ten days
     for response in (client.get("/events/cryptoparty/feedback?lang=en"),
-                     client.post("/events/cryptoparty/feedback?lang=en", data={"rating": "5"})):
+                     client.post("/events/cryptoparty/feedback?lang=en",
+                                 data=keyed({"rating": "5"}))):
         assert response.status_code == 409
         assert "Feedback opens when the event starts" in response.get_data(as_text=True)
     assert count() == 0
 
 
 def test_feedback_in_french_by_default(client, past_event):
-    response = client.post("/events/cryptoparty/feedback", data={"rating": "9"})
+    response = client.post("/events/cryptoparty/feedback", data=keyed({"rating": "9"}))
     assert "La note doit être un nombre entier de 1 à 5." in response.get_data(as_text=True)
 
 
@@ -77,8 +84,8 @@ def test_cafe_takes_several_notes(client, make_event):
     make_event(kind="cafe_vie_privee", starts_in=timedelta(hours=-1))
     page = client.get("/events/cryptoparty/feedback?lang=en").get_data(as_text=True)
     assert "Leave a note" in page
-    response = client.post("/events/cryptoparty/feedback", data={
-        "notes-0": "Qui voit mes photos ?", "notes-1": "", "notes-2": "Plus souvent !"})
+    response = client.post("/events/cryptoparty/feedback", data=keyed({
+        "notes-0": "Qui voit mes photos ?", "notes-1": "", "notes-2": "Plus souvent !"}))
     assert response.status_code == 303
     assert sorted(e.comment for e in db.session.scalars(select(Feedback))) == \
         ["Plus souvent !", "Qui voit mes photos ?"]
@@ -100,8 +107,8 @@ class TestRateLimit:
         return {"RATELIMIT_ENABLED": True, "FEEDBACK_RATE_LIMIT": "3/minute"}
 
     def test_feedback_is_rate_limited(self, client, past_event):
-        codes = [client.post("/events/cryptoparty/feedback", data={"rating": "5"}).status_code
-                 for _ in range(4)]
+        codes = [client.post("/events/cryptoparty/feedback",
+                             data=keyed({"rating": "5"})).status_code for _ in range(4)]
         assert codes == [303, 303, 303, 429]
         assert count() == 3
 

@@ -227,8 +227,9 @@ def test_a_registration_posted_after_the_session_expired_comes_back_filled_in(
     fresh = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     assert fresh != data["csrf_token"]
     assert counts() == before
-    # Sent again with the fresh token, it registers.
+    # Sent again with the fresh token (and the new form's key), it registers.
     data["csrf_token"] = fresh
+    data["idempotency_key"] = HIDDEN_KEY.search(html).group(1)
     assert client.post(f"/events/{event.slug}/register", data=data).status_code == 302
 
 
