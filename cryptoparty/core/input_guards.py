@@ -51,7 +51,14 @@ class TextConverter(UnicodeConverter):
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing documents nested too deep as malformed (ValueError)."""
+    """Flask's JSON, refusing documents nested too deep as malformed (ValueError).
+
+    What it writes (API answers, ``|tojson``, so JSON-LD) carries no control
+    character but tab and line feed, whatever was stored (``validation.safe_output``).
+    """
+
+    def dumps(self, obj, **kwargs):
+        return super().dumps(validation.safe_output(obj), **kwargs)
 
     def loads(self, s, **kwargs):
         if not validation.json_depth_ok(s):
@@ -69,6 +76,8 @@ def init_app(app):
     app.url_map.converters["string"] = TextConverter
     app.json_provider_class = BoundedJSONProvider
     app.json = BoundedJSONProvider(app)
+    # Templates' |tojson (JSON-LD) too, even if the environment was made before.
+    app.jinja_env.policies["json.dumps_function"] = app.json.dumps
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)

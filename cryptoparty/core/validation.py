@@ -43,6 +43,8 @@ _FORBIDDEN_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORBIDDEN_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 # Never valid in XML 1.0 (Atom) whatever the escaping.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Anything ``safe_text`` would change (a fast test before doing it).
+_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # Characters that end a line for Python's str.splitlines() and for some readers.
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
@@ -199,6 +201,26 @@ def safe_text(value) -> str:
         return ""
     text = _NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return _FORBIDDEN_MULTILINE.sub("", text)
+
+
+def safe_output(value):
+    """``value`` with ``safe_text`` applied to every string in it (dicts and lists walked).
+
+    The one place every rendered document passes through: Jinja's ``finalize``
+    (every ``{{ ... }}`` of every page, PDF and text template) and the JSON provider
+    (the API, ``|tojson`` and so JSON-LD). ``Markup`` stays ``Markup``; anything
+    else (numbers, dates, None) is left as it is.
+    """
+    if isinstance(value, str):
+        if _ANY_CONTROL.search(value) is None:
+            return value
+        cleaned = safe_text(value)
+        return type(value)(cleaned) if type(value) is not str else cleaned
+    if isinstance(value, dict):
+        return {safe_output(k): safe_output(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [safe_output(item) for item in value]
+    return value
 
 
 def safe_filename(value) -> str:
