@@ -22,6 +22,7 @@ rules existed, text that goes into iCalendar, Atom, CSV, PDF or a header is made
 harmless.
 """
 
+import json
 import re
 from datetime import date, datetime
 
@@ -175,6 +176,20 @@ def json_depth_ok(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
         elif char in "]}":
             depth -= 1
     return True
+
+
+def loads_json(text: str | bytes):
+    """``json.loads``, refusing a document nested deeper than ``MAX_JSON_DEPTH``.
+
+    Too deep is a ``ValueError`` like any malformed document, never the
+    ``RecursionError`` that Python's parser would raise (a 500).
+    """
+    if not json_depth_ok(text):
+        raise ValueError("JSON nested too deep")
+    try:
+        return json.loads(text)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deep") from error
 
 
 def parse_id(value) -> int | None:

@@ -53,8 +53,10 @@ def app_config(backend):
 
 
 @pytest.fixture
-def admin():
+def admin(backend):
     """A connection of its own, as a database administrator would hold."""
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL server terminating the app's connections")
     engine = create_engine(normalize_database_url(TEST_DATABASE_URL))
     yield engine
     engine.dispose()
@@ -71,8 +73,6 @@ def terminate(admin, pid=None) -> int:
 
 def test_a_postgresql_connection_cut_between_two_requests_is_replaced(
         backend, app, client, make_event, admin):
-    if backend != "postgresql":
-        pytest.skip("a PostgreSQL server terminating the app's connections")
     event = make_event()
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert client.get(f"/events/{event.slug}/").status_code == 200
@@ -86,8 +86,6 @@ def test_a_postgresql_connection_cut_between_two_requests_is_replaced(
 
 def test_a_postgresql_connection_cut_mid_request_is_a_clean_503(
         backend, app, client, make_event, admin, caplog):
-    if backend != "postgresql":
-        pytest.skip("a PostgreSQL server terminating the app's connections")
     event = make_event()
     workshop_id = event.workshops[0].id
     before = counts()
