@@ -53,6 +53,9 @@ RATELIMIT_HEADERS_ENABLED = False
 # warning in the log, and go back to the shared limits when Redis answers again.
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
+# A Redis that drops packets instead of refusing them would otherwise hold each
+# request until the kernel gives up: two seconds, then the per-process limits.
+RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 # Per client (keyed hash of the address): registrations, and ticket-code misses
 # (see registration/codes.py for why 300 guesses an hour make guessing hopeless).
 RATELIMIT_REGISTRATION = "20/minute;200/hour"

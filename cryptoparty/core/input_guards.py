@@ -6,9 +6,12 @@
 - JSON bodies nested deeper than ``validation.MAX_JSON_DEPTH`` are refused as
   malformed (a 400 through ``request.get_json``), before Python's parser could
   exhaust its recursion.
-- SQLite locked by another process beyond its busy timeout: a 503 with
-  ``Retry-After`` and a page that says to try again in a moment; the transaction
-  is rolled back, nothing is written.
+- SQLite locked by another process beyond its busy timeout, or the connection to
+  the database lost in the middle of a request (a PostgreSQL server restarted, a
+  backend terminated): a 503 with ``Retry-After`` and a page that says to try
+  again in a moment; the transaction is rolled back, nothing is written. A
+  connection lost *between* requests is never seen: the pool tests each one
+  before handing it out (``pool_pre_ping``, core/config.py) and replaces it.
 - Whatever still slips through to the database (a value its driver or server
   refuses: a NUL on PostgreSQL, an integer beyond 64 bits) is rolled back and
   answered with a 400, never a 500: nothing was written.
@@ -48,7 +51,14 @@ class TextConverter(UnicodeConverter):
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, refusing documents nested too deep as malformed (ValueError)."""
+    """Flask's JSON, refusing documents nested too deep as malformed (ValueError).
+
+    What it writes (API answers, ``|tojson``, so JSON-LD) carries no control
+    character but tab and line feed, whatever was stored (``validation.safe_output``).
+    """
+
+    def dumps(self, obj, **kwargs):
+        return super().dumps(validation.safe_output(obj), **kwargs)
 
     def loads(self, s, **kwargs):
         if not validation.json_depth_ok(s):
@@ -66,6 +76,8 @@ def init_app(app):
     app.url_map.converters["string"] = TextConverter
     app.json_provider_class = BoundedJSONProvider
     app.json = BoundedJSONProvider(app)
+    # Templates' |tojson (JSON-LD) too, even if the environment was made before.
+    app.jinja_env.policies["json.dumps_function"] = app.json.dumps
 
     @app.errorhandler(DataError)
     @app.errorhandler(OverflowError)
@@ -78,16 +90,21 @@ def init_app(app):
         return render_error(400, str(validation.InvalidValue().describe()))
 
     @app.errorhandler(OperationalError)
-    def database_busy(error):
+    def database_busy_or_lost(error):
         from flask import current_app
 
         from cryptoparty.core.errors import render_error
         from cryptoparty.core.extensions import db
 
         db.session.rollback()
-        if "database is locked" not in str(getattr(error, "orig", error)):
+        if getattr(error, "connection_invalidated", False):
+            # SQLAlchemy recognised a disconnection and dropped the connection:
+            # the pool's next checkout gets a new one.
+            log.warning("the connection to the database was lost mid-request: answered 503")
+        elif "database is locked" in str(getattr(error, "orig", error)):
+            log.warning("the database stayed locked beyond its busy timeout: answered 503")
+        else:
             raise error
-        log.warning("the database stayed locked beyond its busy timeout: answered 503")
         body, status = render_error(503, str(validation.DatabaseBusy().describe()))
         response = current_app.make_response((body, status))
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)

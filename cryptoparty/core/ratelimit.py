@@ -4,6 +4,12 @@ The client address is needed for one thing only: rate limiting. It is turned
 into a keyed hash at once and the hash is what Flask-Limiter keys on, in
 memory or in Redis with a TTL. The key rotates every day, so yesterday's hashes
 cannot be linked to today's, and nothing here is ever written to a file.
+
+Redis unreachable while ``REDIS_URL`` is set (core/config.py): Flask-Limiter logs
+one warning and counts in this process's memory instead, so pages and
+registration keep working under the same limits per process; it asks Redis
+again after 1, 2, 4... 32 seconds and goes back to the shared counters once
+Redis answers (tests/registration/test_faults.py).
 """
 
 import hashlib

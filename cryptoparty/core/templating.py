@@ -7,12 +7,15 @@ from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
 from werkzeug.security import safe_join
 
-from cryptoparty.core import i18n
+from cryptoparty.core import i18n, validation
 from cryptoparty.core.urls import public_url_for
 
 
 def init_app(app):
     """Register filters and the template context."""
+    # Whatever was stored before the input rules existed, no control character
+    # reaches a page, a PDF or a text template (issue 14; validation.safe_output).
+    app.jinja_env.finalize = validation.safe_output
     app.add_template_filter(i18n.local_datetime, "datetime")
     app.add_template_filter(i18n.local_date, "date")
     app.add_template_filter(i18n.local_time, "time")

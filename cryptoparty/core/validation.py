@@ -22,6 +22,7 @@ rules existed, text that goes into iCalendar, Atom, CSV, PDF or a header is made
 harmless.
 """
 
+import json
 import re
 from datetime import date, datetime
 
@@ -43,6 +44,8 @@ _FORBIDDEN_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORBIDDEN_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
 # Never valid in XML 1.0 (Atom) whatever the escaping.
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Anything ``safe_text`` would change (a fast test before doing it).
+_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # Characters that end a line for Python's str.splitlines() and for some readers.
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 
@@ -175,6 +178,20 @@ def json_depth_ok(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
+def loads_json(text: str | bytes):
+    """``json.loads``, refusing a document nested deeper than ``MAX_JSON_DEPTH``.
+
+    Too deep is a ``ValueError`` like any malformed document, never the
+    ``RecursionError`` that Python's parser would raise (a 500).
+    """
+    if not json_depth_ok(text):
+        raise ValueError("JSON nested too deep")
+    try:
+        return json.loads(text)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deep") from error
+
+
 def parse_id(value) -> int | None:
     """A positive 64-bit id typed in a query string, or None (never an exception)."""
     if not isinstance(value, str) or not value.isascii() or not value.isdigit():
@@ -199,6 +216,26 @@ def safe_text(value) -> str:
         return ""
     text = _NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return _FORBIDDEN_MULTILINE.sub("", text)
+
+
+def safe_output(value):
+    """``value`` with ``safe_text`` applied to every string in it (dicts and lists walked).
+
+    The one place every rendered document passes through: Jinja's ``finalize``
+    (every ``{{ ... }}`` of every page, PDF and text template) and the JSON provider
+    (the API, ``|tojson`` and so JSON-LD). ``Markup`` stays ``Markup``; anything
+    else (numbers, dates, None) is left as it is.
+    """
+    if isinstance(value, str):
+        if _ANY_CONTROL.search(value) is None:
+            return value
+        cleaned = safe_text(value)
+        return type(value)(cleaned) if type(value) is not str else cleaned
+    if isinstance(value, dict):
+        return {safe_output(k): safe_output(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [safe_output(item) for item in value]
+    return value
 
 
 def safe_filename(value) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from cryptoparty.accounts.models import Organization
 from cryptoparty.announcements.models import Announcement
 from cryptoparty.announcements.services import SIGNED_CHANNEL
+from cryptoparty.core import validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound
 from cryptoparty.core.extensions import db
@@ -259,7 +260,7 @@ def key_finder(*, allow_private: bool, sign=None):
 def parse_activity(body: bytes) -> dict:
     """The JSON activity; ``MalformedActivity`` unless it is an object with a type and actor."""
     try:
-        activity = json.loads(body)
+        activity = validation.loads_json(body)  # too deep is malformed, not a 500
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedActivity() from error
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str) \

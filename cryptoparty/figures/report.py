@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from cryptoparty.core.security import static_folder
 from cryptoparty.core.templating import render_page
+from cryptoparty.core.validation import safe_line
 from cryptoparty.figures.services import EventReport, HistoryRow
 
 FONT = "'Atkinson Hyperlegible', 'DejaVu Sans', sans-serif"
@@ -61,6 +62,10 @@ def _render(chart) -> str:
     """
     from pygal.etree import etree
 
+    # Labels come from stored titles: SVG (XML) holds no control character.
+    if chart.x_labels:
+        chart.x_labels = [safe_line(label) if isinstance(label, str) else label
+                          for label in chart.x_labels]
     root = chart.render_tree()
     for parent in list(root.iter()):
         for child in list(parent):

@@ -69,7 +69,7 @@ FONTS_DIR = STATIC_DIR / "fonts"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 #: Bump when the way a context is built changes in a way templates do not show.
-KIT_FORMAT = 1
+KIT_FORMAT = 2  # 2: control characters removed on output (issue 14)
 
 PAPERS = {"a4": "A4", "letter": "letter"}
 #: Poster sizes: the paper the page is laid out on, and the zoom that scales it.

@@ -36,4 +36,5 @@ def purge(now_text):
                    + ("; archived" if event.archived else ""))
     click.echo(f"Purge done: {len(report.events)} event(s), {report.tickets} ticket(s), "
                f"{report.volunteer_contacts} volunteer contact(s), "
-               f"{report.audit_entries} audit trail entr(y/ies).")
+               f"{report.audit_entries} audit trail entr(y/ies), "
+               f"{report.check_in_times} check-in time(s) cleared.")

@@ -62,6 +62,12 @@ RETENTION_TICKETS = T(
     "(7 days after its end by default, set per event).",
     "Supprimé par la purge quotidienne à la fin de la durée de conservation de "
     "l'événement (7 jours après sa fin par défaut, réglable par événement).")
+RETENTION_CHECK_IN_TIME = T(
+    "Cleared by the daily purge once the event is over (a check-in recorded after the end "
+    "keeps no time); the ticket itself goes with the event's retention period.",
+    "Effacée par la purge quotidienne une fois l'événement terminé (un accueil enregistré "
+    "après la fin ne garde pas d'heure) ; le billet suit la durée de conservation de "
+    "l'événement.")
 RETENTION_EVENT = T(
     "Kept as long as the organization keeps the event (its archive).",
     "Conservé tant que l'organisation garde l'événement (ses archives).")
@@ -463,9 +469,14 @@ _TABLES = {
         "checked_in": ("Whether the party was welcomed at the door.",
                        "Si le groupe a été accueilli à l'entrée."),
         "checked_in_at": ("When the party was welcomed at the door (to the minute), so that "
-                          "a second scan of the same code says so.",
+                          "a second scan of the same code says \"already checked in (at "
+                          "20:47)\": the only time finer than the day a ticket holds, and "
+                          "only while the event runs.",
                           "Heure de l'accueil à l'entrée (à la minute près), pour qu'un "
-                          "second passage du même code le signale."),
+                          "second passage du même code affiche « déjà accueilli (à "
+                          "20 h 47) » : la seule heure plus précise que le jour que garde un "
+                          "billet, et seulement pendant l'événement.",
+                          RETENTION_CHECK_IN_TIME),
     }),
     "idempotency_keys": ("registration", {
         "key_hash": ("Keyed hash of a random key that a creating form (registration, event, "

@@ -12,6 +12,10 @@ event, in one transaction per event:
    (``volunteers.purge_volunteer_contacts``; pseudonyms stay in the program);
 4. archives it, if it was published or cancelled.
 
+Every run also clears the check-in minute of the tickets of every event that is
+over (kept for the door's "already checked in at 20:47" only), so that a ticket
+holds nothing finer than the day until it is deleted.
+
 ``purge(now)`` is idempotent: run it daily (cron or a systemd timer, see the
 README) and at every start of the server (``make serve``).
 """
@@ -26,6 +30,7 @@ from cryptoparty.core import idempotency
 from cryptoparty.core.database import atomic
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event, EventStatus
+from cryptoparty.registration import services as registration
 from cryptoparty.registration.models import EventFigures, Ticket, TicketChoice
 from cryptoparty.volunteers.models import Volunteer
 
@@ -49,6 +54,7 @@ class PurgeReport:
     now: datetime
     events: list[PurgedEvent] = field(default_factory=list)
     audit_entries: int = 0
+    check_in_times: int = 0
 
     @property
     def tickets(self) -> int:
@@ -96,6 +102,9 @@ def purge(now: datetime) -> PurgeReport:
         report.events.append(purge_event(db.session.get(Event, event_id), now))
     # The audit trail: entries older than their organization's audit retention.
     report.audit_entries = audit.purge(now)
+    # Check-in minutes of events that are over: the door no longer needs them.
+    with atomic():
+        report.check_in_times = registration.clear_check_in_times(now)
     # Expired idempotency keys (also dropped whenever a new key is stored).
     with atomic():
         idempotency.purge(now)

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 
 from cryptoparty.core.i18n import local_date, local_time
 from cryptoparty.core.urls import stable_uid
+from cryptoparty.core.validation import safe_line, safe_text
 from cryptoparty.registration.models import Ticket
 
 if TYPE_CHECKING:  # icalendar is imported on first use, not when a worker starts
@@ -111,7 +112,7 @@ def _calendar(name: str) -> Calendar:
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", safe_line(name))
     # Subscribed calendars come back for the latest state at least every hour.
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", timedelta(hours=1))
@@ -128,11 +129,12 @@ def _entry(uid: str, summary: str, session, event, *, now: datetime, url: str,
     entry.add("last-modified", _utc(event.updated_at or now))
     entry.add("dtstart", _local(session.starts_at, event))
     entry.add("dtend", _local(session.ends_at, event))
-    entry.add("summary", summary)
+    # Stored texts, whatever they held before the input rules: one line each, no control.
+    entry.add("summary", safe_line(summary))
     entry.add("status", status)
-    entry.add("location", location)
+    entry.add("location", safe_line(location))
     entry.add("url", url)
-    entry.add("description", description)
+    entry.add("description", safe_text(description))
     entry.add("transp", "OPAQUE" if status == "CONFIRMED" else "TRANSPARENT")
     return entry
 
@@ -190,7 +192,7 @@ def ticket_calendar(ticket: Ticket, *, ticket_url: str, alarm: str,
 
             reminder = Alarm()
             reminder.add("action", "DISPLAY")
-            reminder.add("description", title)
+            reminder.add("description", safe_line(title))
             reminder.add("trigger", -trigger)
             entry.add_component(reminder)
         cal.add_component(entry)
@@ -207,7 +209,7 @@ def ticket_feed(ticket: Ticket, notices: list[Notice], *, feed_url: str, ticket_
     feed = FeedGenerator()
     base = f"urn:cryptoparty:ticket:{ticket.check_tag}:{event.id}"
     feed.id(base)
-    feed.title(_("Ticket: %(title)s", title=event.title))
+    feed.title(safe_line(_("Ticket: %(title)s", title=event.title)))
     feed.link(href=ticket_url, rel="alternate")
     feed.link(href=feed_url, rel="self")
     feed.language(language)
@@ -217,10 +219,10 @@ def ticket_feed(ticket: Ticket, notices: list[Notice], *, feed_url: str, ticket_
     for notice in reversed(notices):
         entry = feed.add_entry()
         entry.id(f"{base}:{notice.key}")
-        entry.title(notice.text)
+        entry.title(safe_line(notice.text))
         entry.link(href=ticket_url, rel="alternate")
         entry.updated(updated)
-        entry.author(name=event.organization.name)
+        entry.author(name=safe_line(event.organization.name))
         entry.category(term=notice.level)
-        entry.summary(notice.text)
+        entry.summary(safe_text(notice.text))
     return feed.atom_str(pretty=True)

@@ -45,7 +45,8 @@ class Ticket(db.Model):
     created_on = db.Column(db.Date, nullable=False)
     checked_in = db.Column(db.Boolean, nullable=False, default=False)
     # When the party was welcomed (to the minute), so that a second scan of the
-    # same code says "already checked in at 20:47"; deleted with the ticket.
+    # same code says "already checked in at 20:47": kept while the event runs only,
+    # cleared by the daily purge once it is over (services.clear_check_in_times).
     checked_in_at = db.Column(db.DateTime, nullable=True)
 
     event = db.relationship("Event")

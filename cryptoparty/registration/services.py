@@ -535,6 +535,11 @@ def check_in(ticket: Ticket, *, checked_in: bool = True, now: datetime | None = 
     A ticket already checked in raises ``AlreadyCheckedIn`` (with the time of the
     first check-in), on every path: the conditional UPDATE decides, so two
     simultaneous scans cannot both look like a first.
+
+    The time is kept to the minute only while the event runs (the door needs
+    "already checked in at 20:47"); once the event is over nothing is stored finer
+    than the day: a late check-in records no time, and the daily purge clears the
+    times of ended events (``clear_check_in_times``).
     """
     if ticket.status == TicketStatus.CANCELLED:
         raise TicketCancelled()
@@ -542,7 +547,8 @@ def check_in(ticket: Ticket, *, checked_in: bool = True, now: datetime | None = 
     with atomic():
         query = update(Ticket).where(Ticket.id == ticket_id)
         if checked_in:
-            at = now.replace(second=0, microsecond=0) if now else None
+            at = now.replace(second=0, microsecond=0) \
+                if now and now < ticket.event.ends_at else None
             query = query.where(Ticket.checked_in.is_(False)).values(
                 checked_in=True, checked_in_at=at)
         else:
@@ -552,6 +558,19 @@ def check_in(ticket: Ticket, *, checked_in: bool = True, now: datetime | None = 
     if checked_in and not done:
         raise AlreadyCheckedIn(ticket)
     return ticket
+
+
+def clear_check_in_times(now: datetime) -> int:
+    """Forget the check-in minute of every event that is over; the tickets' count of those cleared.
+
+    The minute serves the door only ("already checked in at 20:47"); afterwards
+    a ticket holds nothing finer than the day (DESIGN: Ticket), until the purge
+    deletes it.
+    """
+    ended = select(Event.id).where(Event.ends_at <= now)
+    return db.session.execute(
+        update(Ticket).where(Ticket.checked_in_at.is_not(None), Ticket.event_id.in_(ended))
+        .values(checked_in_at=None).execution_options(synchronize_session=False)).rowcount
 
 
 def find_at_the_door(event: Event, typed: str) -> Ticket:

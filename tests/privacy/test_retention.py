@@ -135,3 +135,67 @@ def test_purge_command_takes_an_iso_date(app, two_events):
     assert "soon: 3 ticket(s)" in result.output
     assert _count(Ticket, event_id=soon.id) == 0
     assert runner.invoke(args=["purge", "--now", "yesterday"]).exit_code != 0
+
+
+# The check-in minute (issue 14): for the door while the event runs, then no finer than the day.
+
+def _check_in_times(event_id):
+    db.session.expire_all()
+    return [t.checked_in_at for t in db.session.scalars(
+        select(Ticket).filter_by(event_id=event_id).where(Ticket.checked_in.is_(True)))]
+
+
+def test_the_check_in_minute_is_kept_while_the_event_runs_then_cleared(app, two_events):
+    soon, later = two_events
+    soon_id, later_id = soon.id, later.id
+    during = soon.starts_at + timedelta(minutes=107, seconds=42)
+    ticket = db.session.scalars(select(Ticket).filter_by(event_id=soon_id)
+                                .where(Ticket.checked_in.is_(False))).first()
+    registration.check_in(ticket, now=during)
+    other = db.session.scalars(select(Ticket).filter_by(event_id=later_id)).first()
+    registration.check_in(other, now=during)
+    assert during.replace(second=0) in _check_in_times(soon_id)  # to the minute, no finer
+    # A second scan during the event says when the first one was.
+    with pytest.raises(registration.AlreadyCheckedIn) as already:
+        registration.check_in(db.session.get(Ticket, ticket.id), now=during)
+    assert already.value.at == during.replace(second=0)
+
+    # A purge while the event runs keeps it; the first purge after its end clears it,
+    # long before the tickets themselves are due, and leaves the other event's alone.
+    assert retention.purge(soon.ends_at - timedelta(minutes=1)).check_in_times == 0
+    assert during.replace(second=0) in _check_in_times(soon_id)
+    report = retention.purge(soon.ends_at)
+    assert report.check_in_times == 1 and report.events == []
+    assert _check_in_times(soon_id) and set(_check_in_times(soon_id)) == {None}
+    assert _check_in_times(later_id) == [during.replace(second=0)]
+    assert _count(Ticket, event_id=soon_id) == 3  # the tickets stay until they are due
+    # The door still refuses a second check-in, without a time.
+    with pytest.raises(registration.AlreadyCheckedIn) as already:
+        registration.check_in(db.session.get(Ticket, ticket.id), now=soon.ends_at)
+    assert already.value.at is None
+
+
+def test_a_check_in_recorded_after_the_event_keeps_no_time(app, two_events):
+    soon, _later = two_events
+    ticket = db.session.scalars(select(Ticket).filter_by(event_id=soon.id)
+                                .where(Ticket.checked_in.is_(False))).first()
+    registration.check_in(ticket, now=soon.ends_at + timedelta(hours=1))
+    db.session.expire_all()
+    ticket = db.session.get(Ticket, ticket.id)
+    assert ticket.checked_in and ticket.checked_in_at is None
+
+
+def test_the_second_scan_after_the_event_says_already_checked_in_without_a_time(
+        app, two_events):
+    from cryptoparty.registration.views import already_checked_in_message
+
+    soon, _later = two_events
+    ticket = db.session.scalars(select(Ticket).filter_by(event_id=soon.id)
+                                .where(Ticket.checked_in.is_(True))).first()
+    retention.purge(soon.ends_at)
+    with app.test_request_context("/?lang=en"), pytest.raises(
+            registration.AlreadyCheckedIn) as already:
+        registration.check_in(db.session.get(Ticket, ticket.id), now=soon.ends_at)
+    with app.test_request_context("/?lang=en"):
+        message = already_checked_in_message(already.value, "Europe/Paris")
+    assert message.startswith("Already checked in: ") and "(at" not in message
