@@ -13,7 +13,7 @@ from cryptoparty.accounts.roles import Permission
 from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError, EventArchived, RegistrationOpensAfterStart
 from cryptoparty.core.extensions import db
-from cryptoparty.core.forms import ActionForm, first_error
+from cryptoparty.core.forms import ActionForm, CreatingActionForm, first_error
 from cryptoparty.core.i18n import local_date, to_local_naive, to_utc
 from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.events import pages
@@ -130,7 +130,7 @@ def event(slug):
             flash(_("The event is saved."), "success")
             return redirect(url_for("manage.event", slug=event.slug))
     return render_template("manage/event.html", event=event, form=form, action=ActionForm(),
-                           duplicate=DuplicateForm(),
+                           creating=CreatingActionForm(), duplicate=DuplicateForm(),
                            can_reopen=event_service.can_reopen(event, clock.now()),
                            **pages.context(pages.MANAGE_EVENT, event, clock.now())), \
         400 if form.errors else 200
@@ -188,12 +188,13 @@ def duplicate(slug):
 
 
 @bp.post("/events/<slug>/copy-program")
+@idempotent_form
 def copy_program(slug):
     """Give this date's program to the other dates of its series that have none yet."""
     from cryptoparty.events import series as series_service
 
     event = event_service.get_event_for(current_user, slug)
-    if not ActionForm().validate_on_submit():
+    if not CreatingActionForm().validate_on_submit():
         abort(400)
     try:
         count = series_service.copy_program_to_series(event, now=clock.now())

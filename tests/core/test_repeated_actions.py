@@ -177,6 +177,24 @@ def _admin(app, client, world, extra):
     db.session.commit()
 
 
+def _series_with_an_empty_date(app, client, world, extra):
+    """The world's event becomes a date of a series whose other date has no program."""
+    from cryptoparty.events.models import Event, EventSeries
+    event = db.session.scalar(select(Event).filter_by(slug="cryptoparty"))
+    series = EventSeries(organization_id=event.organization_id, slug="cafe",
+                         title="Café", rrule="FREQ=WEEKLY;COUNT=2")
+    db.session.add(series)
+    db.session.flush()
+    later = Event(organization_id=event.organization_id, slug="cryptoparty-later",
+                  title=event.title, kind=event.kind, venue=event.venue,
+                  timezone=event.timezone, series_id=series.id, status=event.status,
+                  starts_at=event.starts_at + timedelta(days=7),
+                  ends_at=event.ends_at + timedelta(days=7))
+    event.series_id = series.id
+    db.session.add(later)
+    db.session.commit()
+
+
 @dataclass
 class Creating:
     observe: Callable  # (world, extra) -> a value that a second creation would change
@@ -193,6 +211,7 @@ CREATING = {
     "POST manage.duplicate": Creating(rows("Event"),
                                       lambda w, e: {"starts_at": "2027-03-11T19:00"}),
     "POST manage.new_session": Creating(rows("EventSession"), _new_session),
+    "POST manage.copy_program": Creating(rows("EventSession"), setup=_series_with_an_empty_date),
     "POST manage.new_workshop": Creating(rows("Workshop"), _workshop),
     "POST manage.new_series": Creating(rows("Event"), lambda w, e: {
         "kind": "cafe_vie_privee", "title": "Café", "description": "", "venue": "Salle",
