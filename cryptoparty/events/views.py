@@ -2,7 +2,7 @@
 
 from flask import Blueprint, g, render_template, request, url_for
 
-from cryptoparty.core import clock
+from cryptoparty.core import clock, pagination
 from cryptoparty.events import labels, page_cache, pages
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import EventKind, EventStatus
@@ -21,7 +21,9 @@ def index():
     kind = request.args.get("kind", "")
     city = city if city in cities else ""
     kind = kind if kind in tuple(EventKind) else ""
-    events = event_service.upcoming_events(now, city=city or None, kind=kind or None)
+    number = pagination.page_number(request.args.get("page"))
+    events = event_service.upcoming_events_page(now, number, city=city or None,
+                                                kind=kind or None)
     return render_template("public/index.html", events=events, cities=cities, kinds=list(EventKind),
                            city=city, kind=kind)
 

@@ -135,3 +135,18 @@ def test_purge_command_takes_an_iso_date(app, two_events):
     assert "soon: 3 ticket(s)" in result.output
     assert _count(Ticket, event_id=soon.id) == 0
     assert runner.invoke(args=["purge", "--now", "yesterday"]).exit_code != 0
+
+
+def test_due_events_are_chosen_in_sql_emptied_ones_left_out(app, two_events):
+    soon, later = two_events
+    soon_id = soon.id
+    due = later.ends_at + timedelta(days=7)
+    # An organizer archives "later" by hand before its purge: it still holds tickets
+    # and a contact, so the purge must still find it although it is archived.
+    later.status = "archived"
+    db.session.commit()
+    assert [e.slug for e in retention.due_events(due)] == ["soon", "later"]
+    retention.purge(due)
+    # Both emptied (archived, no ticket, no contact): the next purge loads neither.
+    assert retention.due_events(due + timedelta(days=1)) == []
+    assert _count(Ticket) == 0 and db.session.get(Event, soon_id).status == "archived"
