@@ -116,3 +116,18 @@ def test_organization_page_pages_its_past_events(client, make_event, make_org, n
     second = client.get("/orgs/bib/?lang=en&page=2").get_data(as_text=True)
     assert "Il y a 30 jours" in second and "Il y a 10 jours" not in second
     assert 'rel="prev" href="/orgs/bib/?lang=en#past-head"' in second
+
+
+def test_directory_cities_are_kept_a_minute_per_worker(app, client, make_event, make_org, now):
+    make_event(make_org(slug="rennes", name="Rennes", city="Rennes"), slug="r")
+    assert '<option value="Rennes">' in client.get("/").get_data(as_text=True)
+    make_event(make_org(slug="brest", name="Brest", city="Brest"), slug="b",
+               title="Soirée à Brest")
+    page = client.get("/").get_data(as_text=True)
+    assert "Soirée à Brest" in page  # the event itself is listed at once...
+    assert '<option value="Brest">' not in page  # ...its city joins the filter later
+    app.config["FIXED_NOW"] = now + timedelta(seconds=61)
+    assert '<option value="Brest">' in client.get("/").get_data(as_text=True)
+    app.config["DIRECTORY_CITIES_SECONDS"] = 0  # no cache: always read
+    make_event(make_org(slug="caen", name="Caen", city="Caen"), slug="c")
+    assert '<option value="Caen">' in client.get("/").get_data(as_text=True)
