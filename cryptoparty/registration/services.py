@@ -422,16 +422,22 @@ _LOCK_AND_INSERT_TICKET = text(
 
 @functools.cache
 def _seats_and_choices(count: int):
-    """One statement: take the seats of ``count`` workshops (ascending ids), insert the choices."""
+    """One statement: take the seats of ``count`` workshops (ascending ids), insert the choices.
+
+    Only the integer ``count`` shapes the text (numbered names); every value is a bound
+    parameter.
+    """
+    count = int(count)
     seats = ", ".join(
-        f"seat{i} AS (UPDATE workshops SET seats_taken = seats_taken + :party "
+        f"seat{i} AS (UPDATE workshops SET seats_taken = seats_taken + :party "  # nosec B608
         f"WHERE id = :w{i} AND seats_taken + :party <= capacity RETURNING id)"
         for i in range(count))
     values = ", ".join(
-        f"(CAST(:s{i} AS INTEGER), CAST(:w{i} AS INTEGER), EXISTS (SELECT 1 FROM seat{i}), {i})"
+        f"(CAST(:s{i} AS INTEGER), CAST(:w{i} AS INTEGER), "  # nosec B608
+        f"EXISTS (SELECT 1 FROM seat{i}), {i})"
         for i in range(count))
     return text(
-        f"WITH {seats} "
+        f"WITH {seats} "  # nosec B608
         "INSERT INTO ticket_choices (ticket_id, session_id, workshop_id, status) "
         "SELECT :ticket_id, c.session_id, c.workshop_id, "
         "CASE WHEN c.taken THEN :confirmed ELSE :waitlisted END "
