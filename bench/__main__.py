@@ -17,9 +17,11 @@ aim and whether it is met; the same table goes into ``docs/performance.md``,
 between the ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` comments (the
 rest of that file is left alone).
 
-Options: ``--quick`` (short runs and a burst scaled down tenfold, for trying the
-benchmark itself), ``--duration SECONDS``, ``--clients N``, ``--no-postgres``,
-``--output FILE``, ``--docs FILE`` / ``--no-docs``.
+Options: ``--quick`` (short runs and a burst scaled down tenfold, no growth
+figure, for trying the benchmark itself), ``--duration SECONDS``, ``--clients N``,
+``--no-postgres``, ``--growth-only`` (only the growth figure of bench/growth.py:
+1,000 organizations vs 10, several minutes of bulk load; prints JSON, leaves the
+docs alone), ``--growth-pages N``, ``--output FILE``, ``--docs FILE`` / ``--no-docs``.
 """
 
 import argparse
