@@ -166,11 +166,14 @@ def burst(base_urls: list[str], path: str, *, body: bytes, headers: dict, expect
           count: int, clients: int, seconds: float) -> dict:
     """``count`` POSTs from ``clients`` threads spread evenly over ``seconds`` (open loop).
 
-    Client ``i`` talks to ``base_urls[i % len(base_urls)]`` on its own
-    keep-alive connection and sends its share at fixed times (staggered
-    between clients), so the arrival rate is ``count / seconds`` whatever the
-    server does. A latency runs from the time the request was due, so a
-    request that waited behind its client's previous one counts the wait.
+    Client ``i`` talks to ``base_urls[i % len(base_urls)]`` and sends its share
+    at fixed times (staggered between clients), so the arrival rate is
+    ``count / seconds`` whatever the server does. Each registration opens its own
+    connection, as each one comes from another person: a kept-alive connection
+    idle for the full-size interval (6 s) would be closed by gunicorn (keepalive,
+    2 s) and the next request on it fail with a broken pipe. A latency runs from
+    the time the request was due, so a request that waited behind its client's
+    previous one counts the wait.
     The answers' ``choices[0].status`` are counted (confirmed, waitlisted).
     """
     import json
@@ -185,7 +188,6 @@ def burst(base_urls: list[str], path: str, *, body: bytes, headers: dict, expect
 
     def worker(index):
         parts = urlsplit(base_urls[index % len(base_urls)])
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
         offset = interval * index / clients
         mine, my_errors, my_outcomes = [], Counter(), Counter()
         for k in range(per_client):
@@ -193,6 +195,7 @@ def burst(base_urls: list[str], path: str, *, body: bytes, headers: dict, expect
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
             try:
                 connection.request("POST", path, body=body, headers=headers)
                 response = connection.getresponse()
@@ -202,15 +205,10 @@ def burst(base_urls: list[str], path: str, *, body: bytes, headers: dict, expect
                     my_outcomes[json.loads(answer)["choices"][0]["status"]] += 1
                 else:
                     my_errors[str(response.status)] += 1
-                if response.will_close:
-                    connection.close()
-                    connection = http.client.HTTPConnection(parts.hostname, parts.port,
-                                                            timeout=120)
             except (OSError, http.client.HTTPException, ValueError, KeyError) as error:
                 my_errors[type(error).__name__] += 1
+            finally:
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-        connection.close()
         with lock:
             latencies.extend(mine)
             errors.update(my_errors)

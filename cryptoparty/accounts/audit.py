@@ -40,13 +40,20 @@ def entries(organization: Organization, limit: int = 500) -> list[AuditEntry]:
 
 
 def purge(now: datetime) -> int:
-    """Delete every entry older than its organization's audit retention; the count deleted."""
+    """Delete every entry older than its organization's audit retention; the count deleted.
+
+    One DELETE per distinct retention (a few), not one per organization: its cost
+    does not grow with the number of organizations (issue 19: growth).
+    """
     deleted = 0
     with atomic():
-        for organization in db.session.scalars(select(Organization)):
-            cutoff = now - timedelta(days=organization.audit_retention_days)
+        retentions = db.session.scalars(select(Organization.audit_retention_days).distinct())
+        for days in sorted(retentions):
             result = db.session.execute(
-                delete(AuditEntry).where(AuditEntry.organization_id == organization.id,
-                                         AuditEntry.at < cutoff))
+                delete(AuditEntry).where(
+                    AuditEntry.at < now - timedelta(days=days),
+                    AuditEntry.organization_id.in_(
+                        select(Organization.id).where(Organization.audit_retention_days == days)))
+                .execution_options(synchronize_session=False))
             deleted += result.rowcount or 0
     return deleted

@@ -51,6 +51,11 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int = 30000):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock_wanted.get() else "BEGIN")
 
 
+def in_transaction() -> bool:
+    """Whether the caller runs inside an ``atomic()`` block (its writes join that one)."""
+    return _write_lock_wanted.get()
+
+
 @contextmanager
 def atomic():
     """Run the block as one write transaction: committed at the end, rolled back on error.

@@ -23,6 +23,7 @@ def init_app(app):
     app.add_template_filter(event_spans_days, "spans_days")
     app.context_processor(_context)
     app.add_template_global(public_url_for, "public_url_for")
+    app.add_template_global(page_url, "page_url")
     # Static files: ?v=<hash of the file> in every url_for('static', ...), and a year of
     # caching for a URL that carries it (a changed file gets a new URL). Issue 19.
     app.url_defaults(_static_version)
@@ -56,6 +57,15 @@ def _switch_language_url(lang: str) -> str:
     args = dict(request.view_args or {})
     args.update({k: v for k, v in request.args.items() if k != "lang"})
     args["lang"] = lang
+    return url_for(request.endpoint, **args)
+
+
+def page_url(number: int, param: str = "page") -> str:
+    """This page's URL with ``?<param>=number`` (dropped for page 1), other arguments kept."""
+    args = {k: v for k, v in request.args.items() if k != param}
+    if number > 1:
+        args[param] = number
+    args.update(request.view_args or {})
     return url_for(request.endpoint, **args)
 
 

@@ -75,6 +75,10 @@ class Event(db.Model):
                            name="audience_known"),
         db.CheckConstraint("schedule_status IN ('scheduled', 'postponed', 'rescheduled', "
                            "'moved_online')", name="schedule_status_known"),
+        # The directory (published events by date) and an organization's events by
+        # status and end: issue 19's growth figure, where a scan would grow with the data.
+        db.Index("ix_events_status_starts", "status", "starts_at"),
+        db.Index("ix_events_org_status_ends", "organization_id", "status", "ends_at"),
     )
 
     id = db.Column(db.Integer, primary_key=True)

@@ -1,9 +1,11 @@
 """The public pages: upcoming events and an event's program."""
 
-from flask import Blueprint, render_template, request, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from cryptoparty.accounts import branding
-from cryptoparty.core import clock
+from cryptoparty.core import clock, pagination
 from cryptoparty.events import labels, page_cache, pages
 from cryptoparty.events import services as event_service
 from cryptoparty.events.models import EventKind, EventStatus
@@ -17,14 +19,32 @@ bp.add_app_template_filter(labels.label, "label")
 def index():
     """Upcoming published events of every organization, filtered by city and kind."""
     now = clock.now()
-    cities = event_service.directory_cities(now)
+    cities = _directory_cities(now)
     city = request.args.get("city", "")
     kind = request.args.get("kind", "")
     city = city if city in cities else ""
     kind = kind if kind in tuple(EventKind) else ""
-    events = event_service.upcoming_events(now, city=city or None, kind=kind or None)
+    number = pagination.page_number(request.args.get("page"))
+    events = event_service.upcoming_events_page(now, number, city=city or None,
+                                                kind=kind or None)
     return render_template("public/index.html", events=events, cities=cities, kinds=list(EventKind),
                            city=city, kind=kind)
+
+
+def _directory_cities(now):
+    """The filter's cities, kept ``DIRECTORY_CITIES_SECONDS`` per worker (issue 19: growth).
+
+    Listing them visits every organization; a new city shows in the filter within
+    that time (its events are listed at once). 0 turns the cache off.
+    """
+    seconds = current_app.config.get("DIRECTORY_CITIES_SECONDS", 60)
+    cached = current_app.extensions.get("directory_cities")
+    if seconds and cached is not None and cached[0] > now:
+        return cached[1]
+    cities = event_service.directory_cities(now)
+    if seconds:
+        current_app.extensions["directory_cities"] = (now + timedelta(seconds=seconds), cities)
+    return cities
 
 
 @bp.get("/events/<slug>/")

@@ -25,6 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from cryptoparty.accounts.models import Organization
+from cryptoparty.core import pagination
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound
 from cryptoparty.core.extensions import db
@@ -63,6 +64,25 @@ def public_events_of(organization: Organization) -> list[Event]:
                                  Event.status != EventStatus.DRAFT)
              .order_by(Event.starts_at))
     return list(db.session.scalars(query))
+
+
+def upcoming_events_of(organization: Organization, now: datetime) -> list[Event]:
+    """The organization's published events that have not ended, soonest first."""
+    return list(db.session.scalars(
+        select(Event).where(Event.organization_id == organization.id,
+                            Event.status == EventStatus.PUBLISHED, Event.ends_at >= now)
+        .order_by(Event.starts_at, Event.id)))
+
+
+def past_events_page(organization: Organization, now: datetime, number: int,
+                     per_page: int | None = None) -> pagination.Page:
+    """Page ``number`` of the organization's past events (not cancelled), latest first."""
+    per_page = per_page or pagination.PER_PAGE
+    query = (select(Event).where(Event.organization_id == organization.id,
+                                 Event.status.in_((EventStatus.PUBLISHED, EventStatus.ARCHIVED)),
+                                 Event.ends_at < now)
+             .order_by(Event.starts_at.desc(), Event.id.desc()))
+    return pagination.paginate(query, number, per_page)
 
 
 def group_fingerprint(fingerprint: str | None) -> str:

@@ -23,7 +23,7 @@ from wtforms.validators import Length
 from cryptoparty.accounts import branding, roles
 from cryptoparty.accounts.models import Organization
 from cryptoparty.accounts.roles import Permission
-from cryptoparty.core import clock
+from cryptoparty.core import clock, pagination
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import db
 from cryptoparty.core.forms import Form
@@ -32,7 +32,6 @@ from cryptoparty.core.security import CONTENT_SECURITY_POLICY
 from cryptoparty.core.urls import public_url_for, stable_uid, stable_uuid
 from cryptoparty.core.validation import content_disposition
 from cryptoparty.events import services as event_service
-from cryptoparty.events.models import EventStatus
 from cryptoparty.feeds import services as feeds
 from cryptoparty.figures import showcase as showcase_service
 
@@ -108,9 +107,8 @@ def organization(slug):
     org = feeds.get_organization(slug)
     branding.show_as(org)
     now = clock.now()
-    events = feeds.public_events_of(org)
-    upcoming = [e for e in events if e.ends_at >= now and e.status == EventStatus.PUBLISHED]
-    past = [e for e in reversed(events) if e.ends_at < now and e.status != EventStatus.CANCELLED]
+    upcoming = feeds.upcoming_events_of(org, now)
+    past = feeds.past_events_page(org, now, pagination.page_number(request.args.get("page")))
     return render_template("feeds/organization.html", org=org, upcoming=upcoming, past=past,
                            showcase_rows=_showcase(now, organization=org),
                            fingerprint=feeds.group_fingerprint(org.key_fingerprint))
@@ -255,8 +253,9 @@ def series_atom(slug):
 @bp.get("/showcase")
 def showcase():
     """The figures of past events, per year and organization, for reluctant institutions."""
-    return render_template("feeds/showcase.html",
-                           showcase_rows=_showcase(clock.now()))
+    page = showcase_service.showcase_page(clock.now(),
+                                          pagination.page_number(request.args.get("page")))
+    return render_template("feeds/showcase.html", showcase_rows=page.items, page=page)
 
 
 @bp.get("/showcase.pdf")

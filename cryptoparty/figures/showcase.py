@@ -9,10 +9,13 @@ aggregated figures are used, those that survive the purge of the tickets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import Integer, case, cast, extract, func, select, true
+from sqlalchemy.orm import joinedload, selectinload
 
+from cryptoparty.accounts.models import Organization
+from cryptoparty.core import pagination
 from cryptoparty.core.extensions import db
-from cryptoparty.events.models import Event
+from cryptoparty.events.models import Event, EventSession
 from cryptoparty.feedback.models import Feedback
 from cryptoparty.figures.services import event_figures
 from cryptoparty.registration.models import EventFigures, Ticket
@@ -48,9 +51,15 @@ class ShowcaseRow:
         return self.rating_total / self.rated if self.rated else None
 
 
+SHOWCASE_PER_PAGE = 10  # rows (an organization's year) per page of the public showcase
+
+
+def _past(now: datetime):
+    return (Event.ends_at < now, Event.status.in_(("published", "archived")))
+
+
 def _past_events(now: datetime, organization=None):
-    query = select(Event).where(Event.ends_at < now,
-                                Event.status.in_(("published", "archived")))
+    query = select(Event).where(*_past(now))
     if organization is not None:
         query = query.where(Event.organization_id == organization.id)
     return query
@@ -140,8 +149,47 @@ def showcase(now: datetime, organization=None) -> list[ShowcaseRow]:
     Newest year first, then organizations by name.
     """
     query = _past_events(now, organization)
+    return _rows(db.session.scalars(_with_program(query.order_by(Event.starts_at, Event.id))),
+                 now)
+
+
+def showcase_page(now: datetime, number: int,
+                  per_page: int | None = None) -> pagination.Page:
+    """Page ``number`` of the public showcase: its rows first (one grouped query, in
+    SQL), then the figures of the events of those rows only, so that a page costs the
+    same whatever the number of organizations and years (issue 19: growth)."""
+    per_page = per_page or SHOWCASE_PER_PAGE
+    year = cast(extract("year", Event.starts_at), Integer).label("year")
+    groups = db.session.execute(
+        select(year, Event.organization_id)
+        .join(Organization, Organization.id == Event.organization_id)
+        .where(*_past(now))
+        .group_by(year, Event.organization_id, Organization.name)
+        .order_by(year.desc(), func.lower(Organization.name), Event.organization_id)
+        .limit(per_page + 1).offset((number - 1) * per_page)).all()
+    page = pagination.page_of(groups, number, per_page)
+    keys = {(row.year, row.organization_id) for row in page.items}
+    if not keys:
+        page.items = []
+        return page
+    query = (select(Event).where(*_past(now),
+                                 Event.organization_id.in_({org for _year, org in keys}),
+                                 year.in_({y for y, _org in keys}))
+             .order_by(Event.starts_at, Event.id))
+    events = [e for e in db.session.scalars(_with_program(query))
+              if (e.starts_at.year, e.organization_id) in keys]
+    page.items = _rows(events, now)
+    return page
+
+
+def _with_program(query):
+    return query.options(joinedload(Event.organization),
+                         selectinload(Event.sessions).selectinload(EventSession.workshops))
+
+
+def _rows(events, now: datetime) -> list[ShowcaseRow]:
     rows: dict[tuple[int, int], ShowcaseRow] = {}
-    for event in db.session.scalars(query.order_by(Event.starts_at)):
+    for event in events:
         year = event.starts_at.replace(tzinfo=None).year
         key = (year, event.organization_id)
         row = rows.get(key)

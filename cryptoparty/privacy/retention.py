@@ -23,7 +23,7 @@ README) and at every start of the server (``make serve``).
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, or_, select
 
 from cryptoparty.accounts import audit
 from cryptoparty.core import idempotency
@@ -78,21 +78,21 @@ def is_due(event: Event, now: datetime) -> bool:
 
 
 def due_events(now: datetime) -> list[Event]:
-    """Events whose retention period is over and that still hold something to purge."""
+    """Events whose retention period is over and that still hold something to purge.
+
+    Chosen in SQL (issue 19: growth): a past event that the purge already emptied
+    (archived, no ticket, no contact) is not loaded at all.
+    """
+    has_tickets = select(Ticket.id).where(Ticket.event_id == Event.id).exists()
+    has_contacts = select(Volunteer.id).where(
+        Volunteer.event_id == Event.id,
+        Volunteer.contact_ciphertext.is_not(None) | Volunteer.public_key.is_not(None)).exists()
     candidates = db.session.scalars(
-        select(Event).where(Event.ends_at <= now).order_by(Event.ends_at, Event.id))
-    return [event for event in candidates if is_due(event, now) and _has_work(event)]
-
-
-def _has_work(event: Event) -> bool:
-    if event.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
-        return True
-    tickets = db.session.scalar(select(func.count(Ticket.id)).filter_by(event_id=event.id))
-    contacts = db.session.scalar(
-        select(func.count(Volunteer.id)).where(
-            Volunteer.event_id == event.id,
-            Volunteer.contact_ciphertext.is_not(None) | Volunteer.public_key.is_not(None)))
-    return bool(tickets or contacts)
+        select(Event).where(Event.ends_at <= now,
+                            or_(Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
+                                has_tickets, has_contacts))
+        .order_by(Event.ends_at, Event.id))
+    return [event for event in candidates if is_due(event, now)]
 
 
 def purge(now: datetime) -> PurgeReport:

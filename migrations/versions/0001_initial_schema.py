@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 16:45:35.414682
+Create Date: 2026-12-03 17:51:04.009378
 
 """
 from alembic import op
@@ -217,9 +217,11 @@ def upgrade():
     sa.UniqueConstraint('slug', name=op.f('uq_events_slug'))
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index('ix_events_org_status_ends', ['organization_id', 'status', 'ends_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_series_id'), ['series_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_status'), ['status'], unique=False)
+        batch_op.create_index('ix_events_status_starts', ['status', 'starts_at'], unique=False)
 
     op.create_table('federation_followers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -510,9 +512,11 @@ def downgrade():
 
     op.drop_table('federation_followers')
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_status_starts')
         batch_op.drop_index(batch_op.f('ix_events_status'))
         batch_op.drop_index(batch_op.f('ix_events_series_id'))
         batch_op.drop_index(batch_op.f('ix_events_organization_id'))
+        batch_op.drop_index('ix_events_org_status_ends')
 
     op.drop_table('events')
     op.drop_table('staff_invitations')

@@ -301,3 +301,17 @@ def test_flask_purge_removes_audit_entries_past_the_organization_retention(
     assert result.exit_code == 0 and "1 audit trail entr(y/ies)" in result.output, result.output
     db.session.expire_all()
     assert [e.action for e in audit.entries(org)] == ["published"]
+
+
+def test_audit_purge_keeps_each_organization_to_its_own_retention(make_org, make_organizer,
+                                                                   now):
+    short, long_ = make_org(slug="short", name="Short"), make_org(slug="long", name="Long")
+    short.audit_retention_days, long_.audit_retention_days = 30, 400
+    db.session.commit()
+    for org in (short, long_):
+        owner = make_organizer(f"owner-{org.slug}", organizations=[org])
+        audit.record(owner, org, AuditAction.PUBLISHED, "cryptoparty", now)
+    assert audit.purge(now + timedelta(days=29)) == 0
+    assert audit.purge(now + timedelta(days=31)) == 1  # the short retention's entry only
+    assert audit.entries(short) == [] and len(audit.entries(long_)) == 1
+    assert audit.purge(now + timedelta(days=401)) == 1 and audit.entries(long_) == []

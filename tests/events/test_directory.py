@@ -68,3 +68,66 @@ def test_organization_without_key_says_so(client, make_org):
 
 def test_unknown_organization_is_404(client):
     assert client.get("/orgs/nope/").status_code == 404
+
+
+def test_directory_pages_link_to_each_other_without_script(client, make_event, make_org,
+                                                           monkeypatch):
+    from cryptoparty.core import pagination
+
+    monkeypatch.setattr(pagination, "PER_PAGE", 2)
+    rennes = make_org(slug="rennes", name="Bibliothèque de Rennes", city="Rennes")
+    for day in (3, 1, 2):
+        make_event(rennes, slug=f"e{day}", title=f"Soirée du jour {day}",
+                   starts_in=timedelta(days=day))
+    page = client.get("/?city=Rennes&lang=en").get_data(as_text=True)
+    assert "Soirée du jour 1" in page and "Soirée du jour 2" in page
+    assert "Soirée du jour 3" not in page
+    assert 'rel="next" href="/?city=Rennes&amp;lang=en&amp;page=2#upcoming"' in page
+    assert 'rel="prev"' not in page and "Page 1" in page and "<script" not in page
+
+    second = client.get("/?city=Rennes&lang=en&page=2").get_data(as_text=True)
+    assert "Soirée du jour 3" in second and "Soirée du jour 1" not in second
+    assert 'rel="prev" href="/?city=Rennes&amp;lang=en#upcoming"' in second
+    assert 'rel="next"' not in second
+
+    french = client.get("/?city=Rennes&page=2&lang=fr").get_data(as_text=True)
+    assert "Page précédente" in french and "Page 2" in french
+
+    beyond = client.get("/?page=9&lang=en")
+    assert beyond.status_code == 200
+    assert "No upcoming event on this page." in beyond.get_data(as_text=True)
+    assert client.get("/?page=x").status_code == 200  # not a number: page 1
+
+
+def test_organization_page_pages_its_past_events(client, make_event, make_org, now,
+                                                 monkeypatch):
+    from cryptoparty.core import pagination
+
+    monkeypatch.setattr(pagination, "PER_PAGE", 2)
+    org = make_org(city="Rennes")
+    for days in (30, 20, 10):
+        make_event(org, slug=f"old-{days}", title=f"Il y a {days} jours",
+                   starts_in=timedelta(days=-days),
+                   registration_opens_at=now - timedelta(days=days + 10))
+    page = client.get("/orgs/bib/?lang=en").get_data(as_text=True)
+    assert "Il y a 10 jours" in page and "Il y a 20 jours" in page
+    assert "Il y a 30 jours" not in page
+    assert 'rel="next" href="/orgs/bib/?lang=en&amp;page=2#past-head"' in page
+    second = client.get("/orgs/bib/?lang=en&page=2").get_data(as_text=True)
+    assert "Il y a 30 jours" in second and "Il y a 10 jours" not in second
+    assert 'rel="prev" href="/orgs/bib/?lang=en#past-head"' in second
+
+
+def test_directory_cities_are_kept_a_minute_per_worker(app, client, make_event, make_org, now):
+    make_event(make_org(slug="rennes", name="Rennes", city="Rennes"), slug="r")
+    assert '<option value="Rennes">' in client.get("/").get_data(as_text=True)
+    make_event(make_org(slug="brest", name="Brest", city="Brest"), slug="b",
+               title="Soirée à Brest")
+    page = client.get("/").get_data(as_text=True)
+    assert "Soirée à Brest" in page  # the event itself is listed at once...
+    assert '<option value="Brest">' not in page  # ...its city joins the filter later
+    app.config["FIXED_NOW"] = now + timedelta(seconds=61)
+    assert '<option value="Brest">' in client.get("/").get_data(as_text=True)
+    app.config["DIRECTORY_CITIES_SECONDS"] = 0  # no cache: always read
+    make_event(make_org(slug="caen", name="Caen", city="Caen"), slug="c")
+    assert '<option value="Caen">' in client.get("/").get_data(as_text=True)

@@ -144,3 +144,30 @@ def test_showcase_after_the_purge_of_the_demo_past_edition(client, app, now):
     for html in (page, org_page):
         assert "<td>70</td>" in html and "<td>60</td>" in html and "4.2 (5)" in html
         assert f"{round(row.fill_rate * 100)} %" in html
+
+
+def test_showcase_is_paged_by_organization_and_year(client, make_event, make_org, now,
+                                                    monkeypatch):
+    from cryptoparty.figures import showcase as showcase_module
+
+    monkeypatch.setattr(showcase_module, "SHOWCASE_PER_PAGE", 2)
+    for name in ("Brest", "Angers", "Caen"):
+        org = make_org(slug=name.lower(), name=f"Médiathèque de {name}", city=name)
+        make_event(org, slug=f"past-{name.lower()}", starts_in=timedelta(days=-30),
+                   registration_opens_at=now - timedelta(days=40))
+    first = showcase_module.showcase_page(now, 1)
+    assert [row.organization for row in first.items] == ["Médiathèque de Angers",
+                                                         "Médiathèque de Brest"]
+    assert first.has_next and not first.has_previous
+    second = showcase_module.showcase_page(now, 2)
+    assert [row.organization for row in second.items] == ["Médiathèque de Caen"]
+    assert not second.has_next and second.items[0].events == 1
+    # The rows of the pages are those of the whole showcase, in the same order.
+    assert [r.organization for r in first.items + second.items] == [
+        r.organization for r in showcase(now)]
+
+    page = client.get("/showcase?lang=en").get_data(as_text=True)
+    assert "Médiathèque de Angers" in page and "Médiathèque de Caen" not in page
+    assert 'rel="next" href="/showcase?lang=en&amp;page=2"' in page
+    page = client.get("/showcase?lang=en&page=2").get_data(as_text=True)
+    assert "Médiathèque de Caen" in page and 'rel="prev" href="/showcase?lang=en"' in page

@@ -199,3 +199,18 @@ def test_the_second_scan_after_the_event_says_already_checked_in_without_a_time(
     with app.test_request_context("/?lang=en"):
         message = already_checked_in_message(already.value, "Europe/Paris")
     assert message.startswith("Already checked in: ") and "(at" not in message
+
+
+def test_due_events_are_chosen_in_sql_emptied_ones_left_out(app, two_events):
+    soon, later = two_events
+    soon_id = soon.id
+    due = later.ends_at + timedelta(days=7)
+    # An organizer archives "later" by hand before its purge: it still holds tickets
+    # and a contact, so the purge must still find it although it is archived.
+    later.status = "archived"
+    db.session.commit()
+    assert [e.slug for e in retention.due_events(due)] == ["soon", "later"]
+    retention.purge(due)
+    # Both emptied (archived, no ticket, no contact): the next purge loads neither.
+    assert retention.due_events(due + timedelta(days=1)) == []
+    assert _count(Ticket) == 0 and db.session.get(Event, soon_id).status == "archived"
