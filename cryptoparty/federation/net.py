@@ -48,7 +48,7 @@ def check_url(url: str, *, allow_private: bool) -> None:
 
 def _read_limited(response) -> bytes:
     length = response.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > MAX_BYTES:
+    if length and length.isascii() and length.isdigit() and int(length) > MAX_BYTES:
         raise FetchError("the response is too large")
     chunks, size = [], 0
     deadline = time.monotonic() + DEADLINE

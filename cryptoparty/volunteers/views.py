@@ -27,7 +27,7 @@ from cryptoparty.accounts import audit
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.models import AuditAction
 from cryptoparty.accounts.roles import Permission
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
@@ -187,10 +187,11 @@ def claim(token):
     """Claim an open workshop."""
     volunteer = service.get_volunteer_by_token(token)
     form = ClaimForm()
-    if not form.validate_on_submit() or not form.workshop_id.data.isdigit():
+    workshop_id = validation.parse_id(form.workshop_id.data)
+    if not form.validate_on_submit() or workshop_id is None:
         abort(400)
     try:
-        claimed = service.claim_workshop(volunteer, int(form.workshop_id.data), now=clock.now())
+        claimed = service.claim_workshop(volunteer, workshop_id, now=clock.now())
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)
