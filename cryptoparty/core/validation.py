@@ -22,6 +22,7 @@ rules existed, text that goes into iCalendar, Atom, CSV, PDF or a header is made
 harmless.
 """
 
+import json
 import re
 from datetime import date, datetime
 
@@ -150,6 +151,22 @@ def json_int_list(body: dict, key: str, *, minimum: int = 1, maximum: int = INT6
             or not all(int_in_range(i, minimum, maximum) for i in value):
         raise InvalidList(field=key, maximum=max_items)
     return value
+
+
+class JSONTooDeep(ValueError):
+    """A JSON document nested deeper than ``MAX_JSON_DEPTH`` (a ``ValueError``: malformed)."""
+
+
+def load_json(text: str | bytes, *, limit: int = MAX_JSON_DEPTH, **kwargs):
+    """The one JSON parsing of whatever comes from outside (request bodies, inboxes,
+    documents fetched from other servers): nesting beyond ``limit`` is a ``ValueError``
+    like any malformed document, never a ``RecursionError`` in Python's parser."""
+    if not json_depth_ok(text, limit):
+        raise JSONTooDeep("JSON nested too deep")
+    try:
+        return json.loads(text, **kwargs)
+    except RecursionError as error:  # pragma: no cover - the count above comes first
+        raise JSONTooDeep("JSON nested too deep") from error
 
 
 def json_depth_ok(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:

@@ -8,12 +8,13 @@ followed. A response larger than ``MAX_BYTES`` is refused.
 """
 
 import ipaddress
-import json
 import socket
 import time
 from urllib.parse import urlsplit
 
 import requests
+
+from cryptoparty.core import validation
 
 MAX_BYTES = 1024 * 1024
 TIMEOUT = (5, 10)  # connect, read (seconds)
@@ -81,7 +82,7 @@ def fetch_json(url: str, *, allow_private: bool, sign=None) -> dict:
     except requests.RequestException as error:
         raise FetchError("the request failed") from error
     try:
-        document = json.loads(body)
+        document = validation.load_json(body)
     except ValueError as error:
         raise FetchError("not JSON") from error
     if not isinstance(document, dict):

@@ -20,6 +20,7 @@ from cryptoparty.announcements.models import Announcement
 from cryptoparty.announcements.services import SIGNED_CHANNEL
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound
+from cryptoparty.core import validation
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event
 from cryptoparty.federation import documents, net, signatures
@@ -259,7 +260,7 @@ def key_finder(*, allow_private: bool, sign=None):
 def parse_activity(body: bytes) -> dict:
     """The JSON activity; ``MalformedActivity`` unless it is an object with a type and actor."""
     try:
-        activity = json.loads(body)
+        activity = validation.load_json(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedActivity() from error
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str) \
