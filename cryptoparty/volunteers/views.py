@@ -35,7 +35,7 @@ from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
-from cryptoparty.registration.views import already_checked_in_message
+from cryptoparty.registration.views import already_checked_in_message, checked_in_message
 from cryptoparty.volunteers import services as service
 from cryptoparty.volunteers.forms import (
     AcceptProposalForm,
@@ -276,7 +276,7 @@ def check_in(token):
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)
-    flash(_("Checked in: %(party)d person(s).", party=ticket.party), "success")
+    flash(checked_in_message(ticket), "success")
     return _back(token)
 
 
