@@ -18,9 +18,9 @@ from sqlalchemy import func, select, update
 from cryptoparty.accounts.models import Organization
 from cryptoparty.announcements.models import Announcement
 from cryptoparty.announcements.services import SIGNED_CHANNEL
+from cryptoparty.core import validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import DomainError, NotFound
-from cryptoparty.core import validation
 from cryptoparty.core.extensions import db
 from cryptoparty.events.models import Event
 from cryptoparty.federation import documents, net, signatures

@@ -3,7 +3,6 @@
 import pytest
 
 from cryptoparty.registration import services as reg
-
 from tests.conftest import NOW
 from tests.registration.test_views import counts, form_for, register, ws
 
@@ -38,7 +37,7 @@ def test_ticket_change_with_a_session_of_spaces_is_a_400_with_a_message(client, 
     assert {c.workshop_id for c in reg.get_ticket_by_code(code).choices} == before
 
 
-# --------------------------------------------------------------------------- 5. one check-in message
+# ------------------------------------------------------------------ 5. one check-in message
 
 @pytest.mark.parametrize("by", ["code", "tag"])
 def test_second_check_in_at_the_door_list_says_already_with_its_time(
