@@ -1,5 +1,8 @@
 """Tester's faults 3 and 8 (issue 14): what the one text validator refuses, and why."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from cryptoparty.core import validation
@@ -59,3 +62,41 @@ def test_workshop_room_with_a_noncharacter_is_refused(organizer_client, make_eve
     response = organizer_client.post_form(f"/manage/events/{event.slug}/workshops/new?lang=en",
                                           data)
     assert response.status_code == 400
+
+
+# --------------------------------------------------------------------------- 6. typography
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# A translated string (or a tag around one) followed by ; : ! ? written in the template,
+# or such a sign written just before one: the sentence is composed outside gettext,
+# so French cannot put its narrow no-break space before the sign.
+COMPOSED = re.compile(r"(?:\}\}|%\})(?:</[a-z]+>)*[ \u00a0]?[;:!?](?: |<|$)"
+                      r"|(?:^|>|\s)[;:!?](?:<[^>]+>)*\s*\{\{")
+NOT_PROSE = re.compile(r"://|\{\{ ?org\.color|style=|\{\{ ?[a-z_.]+ ?\}\};")
+
+
+def test_no_template_composes_punctuation_outside_gettext():
+    found = []
+    for path in sorted(TEMPLATES.rglob("*.html")) + sorted(TEMPLATES.rglob("*.txt")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if COMPOSED.search(line) and not NOT_PROSE.search(line):
+                found.append(f"{path.relative_to(TEMPLATES)}:{number}: {line.strip()[:120]}")
+    assert found == []
+
+
+def test_error_summary_keeps_french_typography(client, make_event):
+    make_event()
+    response = client.post_form("/events/cryptoparty/register?lang=fr", {"party": "99"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r"Nombre de personnes(?:</a>)?\u202f: ", page), page
+
+
+def test_report_feedback_sentence_is_one_french_string(app):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context("/?lang=fr"), force_locale("fr"):
+        text = ngettext("%(num)d person answered the feedback form; average rating "
+                        "%(rating)s out of 5.", "%(num)d people answered the feedback form; "
+                        "average rating %(rating)s out of 5.", 3, rating="4,5")
+    assert text == "3 personnes ont répondu au questionnaire\u202f; note moyenne 4,5 sur 5."
