@@ -71,7 +71,7 @@ def matching_step(secret: str | None, code: str | None, now) -> int | None:
     if not secret or not code:
         return None
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     current = int(now.replace(tzinfo=timezone.utc).timestamp()) // STEP_SECONDS

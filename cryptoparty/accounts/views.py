@@ -18,7 +18,7 @@ from cryptoparty.accounts import services as organizers
 from cryptoparty.accounts import two_factor
 from cryptoparty.accounts.forms import LoginForm, OneTimeCodeForm
 from cryptoparty.accounts.models import Organizer
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.database import atomic
 from cryptoparty.core.errors import InvalidCredentials
 from cryptoparty.core.extensions import db, limiter, login_manager
@@ -125,9 +125,10 @@ def logout():
 def load_organizer(identity: str):
     """Find the organizer of a session; a changed session token logs them out."""
     organizer_id, _, token = identity.partition(":")
-    if not organizer_id.isdigit():
+    organizer_id = validation.parse_id(organizer_id)
+    if organizer_id is None:
         return None
-    organizer = db.session.get(Organizer, int(organizer_id))
+    organizer = db.session.get(Organizer, organizer_id)
     if organizer is None or organizer.session_token != token:
         return None
     return organizer

@@ -6,7 +6,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.csrf.core import CSRFTokenField
-from wtforms.fields import DateTimeField, FieldList, HiddenField
+from wtforms.fields import DateTimeField, FieldList, HiddenField, StringField
 from wtforms.fields.core import UnboundField
 from wtforms.utils import unset_value
 from wtforms.validators import Length, Optional
@@ -92,6 +92,20 @@ class Form(FlaskForm):
     the accepted range. They run before the field's own validators, so no form
     can forget them and the person reads one clear message.
     """
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+        formdata = self.meta.wrap_formdata(self, formdata)
+        if formdata is None:
+            return
+        # A text field left out of a posted form (a client that is not a browser,
+        # which always sends its inputs) reads as empty, as when it is sent empty:
+        # ``None`` would reach a NOT NULL column on an edit (issue 14), where the
+        # column's default does not apply as it does on a create.
+        for field in self:
+            if isinstance(field, StringField) and field.data is None \
+                    and field.name not in formdata:
+                field.data = ""
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)

@@ -30,6 +30,19 @@ def init_app(app):
                           str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale)
     app.url_defaults(_carry_lang)
+    app.after_request(_vary_on_language)
+
+
+def _vary_on_language(response):
+    """A response whose language was negotiated says so: ``Vary: Accept-Language``.
+
+    Without ``?lang=``, the language (and so the page) follows the browser's
+    ``Accept-Language``: a shared cache must not give one reader's French page
+    to the next reader's English browser.
+    """
+    if g.get("language_negotiated"):
+        response.vary.add("Accept-Language")
+    return response
 
 
 def requested_lang():
@@ -46,6 +59,7 @@ def select_locale():
     explicit = requested_lang()
     if explicit:
         return explicit
+    g.language_negotiated = True
     best = request.accept_languages.best_match(languages) if request else None
     if best:
         return best

@@ -61,12 +61,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return super().dumps(validation.safe_output(obj), **kwargs)
 
     def loads(self, s, **kwargs):
-        if not validation.json_depth_ok(s):
-            raise ValueError("JSON nested too deep")
-        try:
-            return super().loads(s, **kwargs)
-        except RecursionError as error:
-            raise ValueError("JSON nested too deep") from error
+        return validation.load_json(s, **kwargs)
 
 
 def init_app(app):

@@ -42,6 +42,14 @@ _SECRET_IN_TEXT = re.compile(
     r"((?!\s*$|\s+\d{3}\b|\sHTTP/)[^?#\"'/\n][^?#\"'\n]*?)(?=\sHTTP/|[?#\"'\n]|$)",
     re.IGNORECASE)
 
+# Query parameters whose value is a bearer secret: the ticket lookup form sends
+# ``GET /tickets/?code=...`` (a browser's GET form), and a code or token typed
+# into any other query is masked the same way. Matched on the name as the
+# router reads it (percent-decoded, any case).
+CAPABILITY_QUERY_PARAMETERS = ("code", "token", "ticket")
+# In free text and in a query string: ?name=value, &name=value or ;name=value.
+_PARAMETER_IN_TEXT = re.compile(r"(?<=[?&;])([^=&;#\s\"'?]{1,60})=([^&;#\s\"']*)")
+
 # Loggers whose records may hold a request path.
 MASKED_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "flask.app",
                   "sqlalchemy.engine", "sqlalchemy.pool", "gnupg", "cryptoparty")
@@ -74,9 +82,32 @@ def _secret_in_text(match) -> str:
     return match.group(1) + _masked_rest(match.group(2))
 
 
+def _is_capability_parameter(name: str) -> bool:
+    return unquote(unquote(name.replace("+", " "))).strip().lower() \
+        in CAPABILITY_QUERY_PARAMETERS
+
+
+def _parameter_in_text(match) -> str:
+    name, value = match.group(1), match.group(2)
+    if value and _is_capability_parameter(name):
+        return f"{name}={MASK}"
+    return match.group(0)
+
+
+def mask_query(query: str | None) -> str | None:
+    """``code=7KQ2-M9XD-...&lang=fr`` → ``code=…&lang=fr`` (with or without its ``?``)."""
+    if not query:
+        return query
+    if query.startswith("?"):
+        return _PARAMETER_IN_TEXT.sub(_parameter_in_text, query)
+    return _PARAMETER_IN_TEXT.sub(_parameter_in_text, "?" + query)[1:]
+
+
 def mask_secrets(text: str) -> str:
-    """``/tickets/7KQ2-M9XD-...`` → ``/tickets/…`` (and the same for ``/volunteers/``)."""
-    return _SECRET_IN_TEXT.sub(_secret_in_text, text)
+    """``/tickets/7KQ2-M9XD-...`` → ``/tickets/…`` (and the same for ``/volunteers/``);
+    ``?code=7KQ2-...`` → ``?code=…`` in any query."""
+    return _PARAMETER_IN_TEXT.sub(_parameter_in_text,
+                                  _SECRET_IN_TEXT.sub(_secret_in_text, text))
 
 
 def _as_routed(path: str) -> str:
@@ -113,7 +144,7 @@ def mask_request_line(line: str | None) -> str | None:
     version_at = rest.rfind(" HTTP/")
     target, version = (rest[:version_at], rest[version_at:]) if version_at >= 0 else (rest, "")
     cut = min((i for i in (target.find("?"), target.find("#")) if i >= 0), default=len(target))
-    return f"{method} {mask_path(target[:cut])}{target[cut:]}{version}"
+    return f"{method} {mask_path(target[:cut])}{mask_query(target[cut:])}{version}"
 
 
 def _exception_chain(error: BaseException):
@@ -236,6 +267,7 @@ def _gunicorn_logger_class():
             # The path and the request line, masked by their structure.
             atoms["U"] = mask_path(atoms.get("U"))
             atoms["r"] = mask_request_line(atoms.get("r"))
+            atoms["q"] = mask_query(atoms.get("q"))
             for key in ("{raw_uri}e", "{path_info}e", "{request_uri}e"):
                 if isinstance(atoms.get(key), str):
                     atoms[key] = mask_request_line("- " + atoms[key])[2:]

@@ -65,6 +65,10 @@ def _no_client_identifier():
 
 def _security_headers(response):
     headers = response.headers
+    # The server writes the Date header (gunicorn always does, werkzeug's server
+    # when the answer has none); werkzeug's ``make_conditional`` (ETag answers,
+    # ``send_file``) adds one of its own, which gunicorn then sent a second time.
+    headers.pop("Date", None)
     if response.mimetype == "image/svg+xml":
         headers.setdefault("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY)
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -4,9 +4,18 @@ Every form field and every JSON field goes through these checks (issue 14), so t
 a value that a database, a calendar, a feed or a header cannot hold is refused with
 a clear 400 message instead of a 500 further down:
 
-- **Text.** No NUL, no C0 control character, no DEL, anywhere. A single-line field
-  also refuses CR, LF and tab; a long text (a ``TextAreaField``) allows tab and
-  newlines (CR LF is kept as the browser sends it).
+- **Text.** No NUL, no C0 control character, no DEL, no C1 control (U+0080..U+009F,
+  NEL included), no lone surrogate, no Unicode noncharacter (U+FDD0..U+FDEF, U+FFFE,
+  U+FFFF and their kin in every plane), no byte order mark (U+FEFF), anywhere. A
+  single-line field also refuses CR, LF, tab and the Unicode line and paragraph
+  separators (U+2028, U+2029); a long text (a ``TextAreaField``) allows tab and
+  newlines (CR LF is kept as the browser sends it). A value made only of invisible
+  characters (format characters such as U+200B or U+202E, spaces other than the
+  plain space, Hangul fillers) is refused: it would show as an empty name.
+- **Bidirectional controls** (U+202A..U+202E, U+2066..U+2069) are allowed when
+  balanced on each line, so that right-to-left text can be typed as people need;
+  an embedding, override or isolate left open (which reverses what follows it on
+  the page, in a CSV or in a feed reader) is refused, and removed from outputs.
 - **Integers** fit in a signed 64-bit column: ``-2**63 .. 2**63 - 1``.
 - **Dates** lie between ``MIN_DATETIME`` and ``MAX_DATETIME``: far enough from the
   ends of Python's calendar that moving them by an event's length, or into any
@@ -19,11 +28,14 @@ numbers read by hand from a query string.
 
 ``safe_line`` and ``safe_text`` are for output: whatever was stored before these
 rules existed, text that goes into iCalendar, Atom, CSV, PDF or a header is made
-harmless.
+harmless (everything XML 1.0 forbids, noncharacters, C1 controls and unbalanced
+bidirectional controls removed). ``safe_output`` applies them to every page (Jinja's
+``finalize``) and every JSON document (the JSON provider).
 """
 
 import json
 import re
+import unicodedata
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -39,15 +51,36 @@ MAX_DATETIME = datetime(2999, 12, 31, 23, 59)
 MAX_LIST_ITEMS = 100
 MAX_JSON_DEPTH = 32
 
-# C0 controls and DEL; a single line also refuses tab, CR and LF.
-_FORBIDDEN_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FORBIDDEN_SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f]")
-# Never valid in XML 1.0 (Atom) whatever the escaping.
-_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
+# Unicode noncharacters: U+FDD0..U+FDEF and the last two code points of every plane.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+# Never in any text we store or write: C0 controls (a long text keeps tab, LF and CR),
+# DEL, C1 controls (U+0080..U+009F, NEL included), lone surrogates, noncharacters.
+_NEVER = "\x7f-\x9f\ud800-\udfff" + _NONCHARACTERS
+# A long text also refuses the byte order mark, which is no character of the text.
+_FORBIDDEN_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_NEVER}\ufeff]")
+# A single line also refuses tab, CR, LF and the Unicode line and paragraph separators.
+_FORBIDDEN_SINGLE_LINE = re.compile(f"[\x00-\x1f{_NEVER}\u2028\u2029\ufeff]")
+# Removed from every output: everything XML 1.0 forbids (C0 but tab/LF/CR, surrogates,
+# U+FFFE/U+FFFF), the other noncharacters, DEL and C1 controls, which no reader shows.
+_NOT_XML = re.compile(f"[{_NEVER}]")
 # Anything ``safe_text`` would change (a fast test before doing it).
-_ANY_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_ANY_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f{_NEVER}]")
 # Characters that end a line for Python's str.splitlines() and for some readers.
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+# Bidirectional controls: embeddings and overrides (closed by U+202C PDF), isolates
+# (closed by U+2069 PDI). Allowed when balanced within each line, so that mixed
+# right-to-left text can be typed; an unclosed one (which reverses what follows it
+# on the page, in a CSV or in a feed reader: "Trojan Source") is refused.
+_BIDI_OPEN_EMBEDDING = "\u202a\u202b\u202d\u202e"
+_BIDI_POP_EMBEDDING = "\u202c"
+_BIDI_OPEN_ISOLATE = "\u2066\u2067\u2068"
+_BIDI_POP_ISOLATE = "\u2069"
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Characters that draw nothing: a value made only of them (and spaces) is refused.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
+_INVISIBLE_EXTRA = set("\u034f\u115f\u1160\u180e\u2800\u3164\uffa0") | {
+    chr(c) for c in range(0xFE00, 0xFE10)}
 
 
 class InvalidText(DomainError):
@@ -85,9 +118,44 @@ class DateOutOfRange(DomainError):
 # --------------------------------------------------------------------------- checks
 
 def text_problem(value: str, *, multiline: bool) -> bool:
-    """Whether ``value`` holds a character the field does not accept."""
+    """Whether ``value`` holds a character the field does not accept, an unbalanced
+    bidirectional control, or nothing visible at all (only invisible characters)."""
     pattern = _FORBIDDEN_MULTILINE if multiline else _FORBIDDEN_SINGLE_LINE
-    return pattern.search(value) is not None
+    if pattern.search(value) is not None:
+        return True
+    if _BIDI.search(value) is not None and not bidi_balanced(value):
+        return True
+    return only_invisible(value)
+
+
+def bidi_balanced(value: str) -> bool:
+    """Whether every bidirectional embedding, override or isolate is closed on its line."""
+    for line in value.split("\n"):
+        embeddings = isolates = 0
+        for char in line:
+            if char in _BIDI_OPEN_EMBEDDING:
+                embeddings += 1
+            elif char == _BIDI_POP_EMBEDDING:
+                if embeddings == 0:
+                    return False
+                embeddings -= 1
+            elif char in _BIDI_OPEN_ISOLATE:
+                isolates += 1
+            elif char == _BIDI_POP_ISOLATE:
+                if isolates == 0:
+                    return False
+                isolates -= 1
+        if embeddings or isolates:
+            return False
+    return True
+
+
+def only_invisible(value: str) -> bool:
+    """Whether ``value`` holds something besides spaces, yet nothing a reader would see."""
+    if not value.strip(" \t\r\n"):
+        return False  # empty, or plain spaces: each field's own rules decide
+    return all(char in _INVISIBLE_EXTRA or unicodedata.category(char) in _INVISIBLE_CATEGORIES
+               for char in value)
 
 
 def check_text(value, field: str, *, multiline: bool = False) -> str:
@@ -153,6 +221,22 @@ def json_int_list(body: dict, key: str, *, minimum: int = 1, maximum: int = INT6
     return value
 
 
+class JSONTooDeep(ValueError):
+    """A JSON document nested deeper than ``MAX_JSON_DEPTH`` (a ``ValueError``: malformed)."""
+
+
+def load_json(text: str | bytes, *, limit: int = MAX_JSON_DEPTH, **kwargs):
+    """The one JSON parsing of whatever comes from outside (request bodies, inboxes,
+    documents fetched from other servers): nesting beyond ``limit`` is a ``ValueError``
+    like any malformed document, never a ``RecursionError`` in Python's parser."""
+    if not json_depth_ok(text, limit):
+        raise JSONTooDeep("JSON nested too deep")
+    try:
+        return json.loads(text, **kwargs)
+    except RecursionError as error:  # pragma: no cover - the count above comes first
+        raise JSONTooDeep("JSON nested too deep") from error
+
+
 def json_depth_ok(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether the nesting of a JSON document stays within ``limit`` (brackets outside strings)."""
     if isinstance(text, bytes):
@@ -178,20 +262,6 @@ def json_depth_ok(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
-def loads_json(text: str | bytes):
-    """``json.loads``, refusing a document nested deeper than ``MAX_JSON_DEPTH``.
-
-    Too deep is a ``ValueError`` like any malformed document, never the
-    ``RecursionError`` that Python's parser would raise (a 500).
-    """
-    if not json_depth_ok(text):
-        raise ValueError("JSON nested too deep")
-    try:
-        return json.loads(text)
-    except RecursionError as error:
-        raise ValueError("JSON nested too deep") from error
-
-
 def parse_id(value) -> int | None:
     """A positive 64-bit id typed in a query string, or None (never an exception)."""
     if not isinstance(value, str) or not value.isascii() or not value.isdigit():
@@ -207,7 +277,7 @@ def safe_line(value) -> str:
     if value is None:
         return ""
     text = _LINE_BREAKS.sub(" ", _NOT_XML.sub("", str(value)))
-    return _FORBIDDEN_SINGLE_LINE.sub("", text.replace("\t", " ")).strip()
+    return _balanced(_FORBIDDEN_SINGLE_LINE.sub("", text.replace("\t", " ")).strip())
 
 
 def safe_text(value) -> str:
@@ -215,7 +285,14 @@ def safe_text(value) -> str:
     if value is None:
         return ""
     text = _NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    return _FORBIDDEN_MULTILINE.sub("", text)
+    return _balanced(_FORBIDDEN_MULTILINE.sub("", text))
+
+
+def _balanced(text: str) -> str:
+    """``text`` without its bidirectional controls when they are not balanced."""
+    if _BIDI.search(text) is None or bidi_balanced(text):
+        return text
+    return _BIDI.sub("", text)
 
 
 def safe_output(value):
@@ -227,7 +304,8 @@ def safe_output(value):
     else (numbers, dates, None) is left as it is.
     """
     if isinstance(value, str):
-        if _ANY_CONTROL.search(value) is None:
+        if _ANY_CONTROL.search(value) is None and (
+                _BIDI.search(value) is None or bidi_balanced(value)):
             return value
         cleaned = safe_text(value)
         return type(value)(cleaned) if type(value) is not str else cleaned

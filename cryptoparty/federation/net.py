@@ -49,7 +49,7 @@ def check_url(url: str, *, allow_private: bool) -> None:
 
 def _read_limited(response) -> bytes:
     length = response.headers.get("Content-Length")
-    if length and length.isdigit() and int(length) > MAX_BYTES:
+    if length and length.isascii() and length.isdigit() and int(length) > MAX_BYTES:
         raise FetchError("the response is too large")
     chunks, size = [], 0
     deadline = time.monotonic() + DEADLINE
@@ -82,7 +82,7 @@ def fetch_json(url: str, *, allow_private: bool, sign=None) -> dict:
     except requests.RequestException as error:
         raise FetchError("the request failed") from error
     try:
-        document = validation.loads_json(body)  # a remote document nested too deep too
+        document = validation.load_json(body)
     except ValueError as error:
         raise FetchError("not JSON") from error
     if not isinstance(document, dict):

@@ -260,7 +260,7 @@ def key_finder(*, allow_private: bool, sign=None):
 def parse_activity(body: bytes) -> dict:
     """The JSON activity; ``MalformedActivity`` unless it is an object with a type and actor."""
     try:
-        activity = validation.loads_json(body)  # too deep is malformed, not a 500
+        activity = validation.load_json(body)
     except (ValueError, UnicodeDecodeError) as error:
         raise MalformedActivity() from error
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str) \

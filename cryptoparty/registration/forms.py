@@ -2,8 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from cryptoparty.core import validation
 from cryptoparty.core.forms import Form, IdempotencyKeyField
 
 
@@ -45,9 +46,10 @@ def ticket_choices_form(form_class, event, **kwargs):
     for session in event.sessions:
         choices = [SelectChoice("", _l("None in this session"))] + [
             SelectChoice(str(w.id), w.title) for w in session.workshops]
+        # No ``Optional()``: it would stop the choice check for a value of spaces only
+        # (``session_4=%20``), which then reached ``int()`` (issue 14). "" is a choice.
         setattr(Form, session_field_name(session.id),
-                RadioField(session.label, choices=choices, default="",
-                           validators=[Optional()]))
+                RadioField(session.label, choices=choices, default=""))
     if issubclass(form_class, RegistrationForm):
         Form.party = _party_field(event.max_party)
     return Form(**kwargs)
@@ -59,7 +61,10 @@ def chosen_workshop_ids(form, event) -> list[int]:
     for session in event.sessions:
         value = form[session_field_name(session.id)].data
         if value:
-            picked.append(int(value))
+            workshop_id = validation.parse_id(value)
+            if workshop_id is None:  # the form's choice check let it through: refuse anyway
+                raise validation.InvalidValue()
+            picked.append(workshop_id)
     return picked
 
 

@@ -107,6 +107,13 @@ def _load_ticket(code: str):
     return ticket, codes.normalize(code)
 
 
+def checked_in_message(ticket) -> str:
+    """What the door sees on a first check-in (every check-in path)."""
+    return ngettext("Checked in: %(num)d person, tag %(tag)s.",
+                    "Checked in: %(num)d people, tag %(tag)s.", ticket.party,
+                    tag=ticket.check_tag)
+
+
 def already_checked_in_message(already, timezone_name: str) -> str:
     """What the door sees on a second scan of the same code (every check-in path)."""
     if already.at is None:
@@ -299,9 +306,7 @@ def check_in(code):
     if undo:
         flash(_("The check-in is undone."), "info")
     else:
-        flash(ngettext("Checked in: %(num)d person, tag %(tag)s.",
-                       "Checked in: %(num)d people, tag %(tag)s.", ticket.party,
-                       tag=ticket.check_tag), "success")
+        flash(checked_in_message(ticket), "success")
     return redirect(ticket_url(code))
 
 
@@ -384,13 +389,15 @@ def door_check_in(slug):
     except DomainError as error:
         form.ticket.errors = [error.describe()]
         return _checkin_page(event, form, error.status)
-    if ticket.checked_in:
-        flash(_("Tag %(tag)s was already checked in.", tag=ticket.check_tag), "info")
+    try:
+        ticket = registration.check_in(ticket, now=clock.now())
+    except registration.AlreadyCheckedIn as already:
+        flash(already_checked_in_message(already, event.timezone), "warning")
+    except DomainError as error:
+        form.ticket.errors = [error.describe()]
+        return _checkin_page(event, form, error.status)
     else:
-        ticket = registration.check_in(ticket)
-        flash(ngettext("Checked in: %(num)d person, tag %(tag)s.",
-                       "Checked in: %(num)d people, tag %(tag)s.", ticket.party,
-                       tag=ticket.check_tag), "success")
+        flash(checked_in_message(ticket), "success")
     return redirect(url_for("tickets.checkin_page", slug=event.slug), code=303)
 
 

@@ -19,7 +19,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -27,7 +26,7 @@ from cryptoparty.accounts import audit, branding
 from cryptoparty.accounts.guard import permission_required
 from cryptoparty.accounts.models import AuditAction
 from cryptoparty.accounts.roles import Permission
-from cryptoparty.core import clock
+from cryptoparty.core import clock, validation
 from cryptoparty.core.errors import DomainError
 from cryptoparty.core.extensions import limiter
 from cryptoparty.core.forms import ActionForm
@@ -35,7 +34,7 @@ from cryptoparty.core.idempotency import idempotent_form
 from cryptoparty.core.openpgp import get_keyring
 from cryptoparty.events import pages as event_pages
 from cryptoparty.events import services as event_service
-from cryptoparty.registration.views import already_checked_in_message
+from cryptoparty.registration.views import already_checked_in_message, checked_in_message
 from cryptoparty.volunteers import services as service
 from cryptoparty.volunteers.forms import (
     AcceptProposalForm,
@@ -188,10 +187,11 @@ def claim(token):
     """Claim an open workshop."""
     volunteer = service.get_volunteer_by_token(token)
     form = ClaimForm()
-    if not form.validate_on_submit() or not form.workshop_id.data.isdigit():
+    workshop_id = validation.parse_id(form.workshop_id.data)
+    if not form.validate_on_submit() or workshop_id is None:
         abort(400)
     try:
-        claimed = service.claim_workshop(volunteer, int(form.workshop_id.data), now=clock.now())
+        claimed = service.claim_workshop(volunteer, workshop_id, now=clock.now())
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)
@@ -276,8 +276,7 @@ def check_in(token):
     except DomainError as error:
         flash(error.describe(), "error")
         return _private_page(volunteer, token, status=error.status)
-    flash(ngettext("Checked in: %(num)d person.", "Checked in: %(num)d people.", ticket.party),
-          "success")
+    flash(checked_in_message(ticket), "success")
     return _back(token)
 
 

@@ -107,12 +107,17 @@ def test_gunicorn_logs_hold_no_code_in_any_url_shape(tmp_path):
             f"/api/v1/tickets/{code}", f"/api/v1/tickets//{code}",
             f"/volunteers/{token}", f"/volunteers//{token}", f"/volunteers/{token}/claims",
             "/tickets/" + " ".join(groups), "/tickets/" + "\t".join(groups),
+            f"/tickets/?code={code}", "/tickets/?lang=fr&code=" + "%20".join(groups),
         ]:
             answers[target] = _raw_get(server, target.encode()).split(b"\r\n", 1)[0]
         # The app really answers these shapes (the ticket page, its redirect, its QR code).
         assert b" 200 " in answers[f"/tickets/{code}"]
         assert b" 308 " in answers[f"/tickets//{code}"]
         assert b" 200 " in answers["/tickets/" + "%20".join(groups)]
+        # One Date header, the server's (werkzeug's make_conditional added a second).
+        for target in (b"/events/cryptoparty/", b"/static/css/pages.css"):
+            head = _raw_get(server, target).split(b"\r\n\r\n", 1)[0].lower()
+            assert head.count(b"\r\ndate:") == 1, (target, head)
     logs = server.logs()
     assert logs.count("/tickets/…") >= 10 and "/volunteers/…" in logs
     for needle in [code, token, *groups, code.replace("-", "")]:

@@ -24,9 +24,16 @@ from tests.privacy.world import build_world
 
 # Stored texts get these, between two words: every C0 control but NUL, then DEL.
 CONTROLS = "".join(chr(c) for c in range(1, 32)) + "\x7f"
+# Or (tester's fault 3 and 8) what lxml refuses or a reader misreads: C1 controls,
+# noncharacters (U+FFFE made the ticket's Atom feed a 500), line and paragraph
+# separators, the byte order mark and an override left open.
+UNICODE = "\x85\x9f\ufffe\uffff\ufdd0\ufdef\U0001fffe\U0010ffff\u2028\u2029\ufeff\u202e"
+ALPHABETS = {"c0": CONTROLS, "unicode": UNICODE}
 # What a document's text may hold: tab and line feed (and CR LF as a line end
-# where the format says so, checked per format).
-FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# where the format says so, checked per format); no noncharacter, C1 control or
+# unbalanced override.
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+                       "\U0001fffe\U0001ffff\U0010fffe\U0010ffff\u202e]")
 COLUMNS = {
     "organizations": ["name", "address", "city"],
     "organizers": ["display_name"],
@@ -47,9 +54,11 @@ def app_config(tmp_path):
     return {"KIT_CACHE_DIR": str(tmp_path / "kits")}
 
 
-def poison(backend):
+def poison(backend, alphabet="c0"):
     """Put control characters in the middle of every listed text column, bypassing the forms."""
-    controls = CONTROLS if backend == "postgresql" else "\x00" + CONTROLS
+    controls = ALPHABETS[alphabet]
+    if alphabet == "c0" and backend != "postgresql":
+        controls = "\x00" + controls
     for table, columns in COLUMNS.items():
         for column in columns:
             # Concatenation in SQL: the same statement on SQLite and PostgreSQL.
@@ -91,8 +100,8 @@ def jsonld_strings(page: str):
                 yield item
 
 
-@pytest.fixture
-def poisoned(app, backend):
+@pytest.fixture(params=sorted(ALPHABETS))
+def poisoned(app, backend, request):
     """The demo world, a series, a confirmed volunteer; then control characters stored."""
     from cryptoparty.events import series as series_service
     from cryptoparty.events.models import Event, Workshop
@@ -110,7 +119,7 @@ def poisoned(app, backend):
     names = {"series": series.slug, "workshop": workshop.slug,
              "volunteer_workshop": claim.workshop_id}
     db.session.commit()
-    poison(backend)
+    poison(backend, request.param)
     client = app.test_client()
     login(client, world.organizer_login, world.organizer_password)
     return world, names, client
