@@ -22,6 +22,8 @@ _workers_asked = os.environ.get("CRYPTOPARTY_WORKERS")
 workers = int(_workers_asked or min(4, multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("CRYPTOPARTY_THREADS", 2))
 timeout = 60
+# Web workers never run `flask db`: they leave Flask-Migrate and Alembic unloaded (issue 19).
+os.environ.setdefault("CRYPTOPARTY_MIGRATIONS_CLI", "false")
 forwarded_allow_ips = os.environ.get("CRYPTOPARTY_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

@@ -62,12 +62,16 @@ def create_app(test_config=None):
         security,
         templating,
     )
-    from cryptoparty.core.extensions import csrf, db, limiter, login_manager, migrate
+    from cryptoparty.core.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
     database.init_app(app)
-    migrate.init_app(app, db, directory=str(resources.MIGRATIONS), render_as_batch=True,
-                     compare_type=True)
+    if app.config.get("MIGRATIONS_CLI", True):
+        # Flask-Migrate (``flask db``) brings Alembic, about 11 MiB a process: the web
+        # workers, which never migrate, go without it (gunicorn.conf.py; issue 19).
+        from flask_migrate import Migrate
+        Migrate(app, db, directory=str(resources.MIGRATIONS), render_as_batch=True,
+                compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -2,7 +2,6 @@
 
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -30,7 +29,9 @@ def init_db():
     """Create or upgrade the database schema (Alembic migrations)."""
     from flask_migrate import upgrade
 
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    from cryptoparty.core import resources
+
+    upgrade(directory=str(resources.MIGRATIONS))
     click.echo("Database is up to date.")
 
 

@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 from defusedxml import ElementTree as SafeElementTree
 from defusedxml.common import DefusedXmlException
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
-from py_svg_hush import filter_svg
 
 from cryptoparty.accounts import audit
 from cryptoparty.accounts.models import AuditAction, Organization, Organizer
@@ -152,6 +150,10 @@ def _check_css(value: str) -> None:
 
 def clean_logo(data: bytes) -> tuple[bytes, str]:
     """The logo to store and its media type, or ``InvalidLogo`` with the reason."""
+    # Pillow and the SVG filter are loaded by the first logo, not by every worker.
+    from PIL import Image, UnidentifiedImageError
+    from py_svg_hush import filter_svg
+
     if not data:
         raise _refuse(_l("the file is empty."))
     if len(data) > LOGO_MAX_BYTES:

@@ -15,6 +15,9 @@ SQLALCHEMY_DATABASE_URI = None
 # statement (a pseudonym, a key, a comment), so no log line can repeat them.
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
 
+# Register Flask-Migrate's `flask db` commands (they load Alembic); gunicorn.conf.py
+# turns this off in the web workers, which never migrate.
+MIGRATIONS_CLI = True
 BABEL_DEFAULT_LOCALE = "fr"
 BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
 LANGUAGES = ("fr", "en")

@@ -118,26 +118,25 @@ def event_jsonld(event: Event, *, event_url: str, organization_url: str,
         moved = [s.moved_from for s in event.sessions if s.moved_from]
         if moved:
             data["previousStartDate"] = iso_local(min(moved), event)
+    # A workshop says what differs from its event (name, time, room, seats, status);
+    # its description and topics are on the page: repeating them in every subEvent
+    # would double the page's weight (issue 19).
     sub_events = []
     for session in event.sessions:
         for workshop in session.workshops:
             sub_events.append(_clean({
                 "@type": "Event",
                 "name": workshop.title,
-                "description": workshop.summary,
                 "url": workshop_url(workshop) if workshop_url else f"{event_url}#{workshop.slug}",
                 "startDate": iso_local(session.starts_at, event),
                 "endDate": iso_local(session.ends_at, event),
                 "eventStatus": event_status(event),
-                "eventAttendanceMode": f"{SCHEMA}/{ATTENDANCE_MODE[event.attendance_mode]}",
                 "location": _clean({"@type": "Place",
                                     "name": workshop.room or event.venue,
                                     "address": event.address or event.venue})
                 if event.attendance_mode != "online" else _location(event),
                 "maximumAttendeeCapacity": workshop.capacity,
                 "remainingAttendeeCapacity": workshop.seats_left,
-                "isAccessibleForFree": bool(event.is_free),
-                "keywords": ", ".join(workshop.topic_list),
             }))
     if sub_events:
         data["subEvent"] = sub_events

@@ -5,25 +5,30 @@ crypto helpers (``HttpSignature``, ``CryptographicSecret``,
 ``CryptographicIdentifier``, ``validate_digest``); keys are made and stored
 with ``cryptography``. Nothing here talks to Flask or the network: the caller
 hands in the headers, the body, ``now`` and a function that finds keys.
+``bovine`` (which brings aiohttp, pydantic and pyld) is imported by the functions
+that sign or verify, not at import: a web worker that never federates stays lean
+(issue 19, worker memory; ``tests/core/test_import_weight.py``).
 """
+
+from __future__ import annotations
 
 import base64
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bovine.crypto.digest import validate_digest
-from bovine.crypto.helper import content_digest_sha256
-from bovine.crypto.http_signature import HttpSignature
-from bovine.crypto.signature import Signature
-from bovine.crypto.types import CryptographicIdentifier, CryptographicSecret
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+if TYPE_CHECKING:
+    from bovine.crypto.signature import Signature
+    from bovine.crypto.types import CryptographicIdentifier
 
 MAX_CLOCK_SKEW = timedelta(hours=12)
 REQUIRED_POST_FIELDS = ("(request-target)", "host", "date", "digest")
@@ -77,6 +82,10 @@ def http_date(now: datetime) -> str:
 def sign_post(url: str, body: bytes, *, key_id: str, private_pem: str, now: datetime,
               content_type: str = "application/activity+json") -> dict:
     """Headers for a signed POST of ``body`` to ``url``: Host, Date, Digest, Signature."""
+    from bovine.crypto.helper import content_digest_sha256
+    from bovine.crypto.http_signature import HttpSignature
+    from bovine.crypto.types import CryptographicSecret
+
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
@@ -97,6 +106,9 @@ def sign_post(url: str, body: bytes, *, key_id: str, private_pem: str, now: date
 def sign_get(url: str, *, key_id: str, private_pem: str, now: datetime) -> dict:
     """Headers for a signed GET (``(request-target) host date``), for servers that
     only answer signed fetches (Mastodon's authorized fetch, GoToSocial)."""
+    from bovine.crypto.http_signature import HttpSignature
+    from bovine.crypto.types import CryptographicSecret
+
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
@@ -123,12 +135,16 @@ class RemoteKey:
     shared_inbox: str | None = None
 
     def identifier(self) -> CryptographicIdentifier:
+        from bovine.crypto.types import CryptographicIdentifier
+
         public_key = serialization.load_pem_public_key(self.public_pem.encode())
         return CryptographicIdentifier(self.owner, public_key)
 
 
 def parse_signature_header(value: str) -> Signature:
     """The parsed ``Signature`` header; ``SignatureError`` when it is not one."""
+    from bovine.crypto.signature import Signature
+
     try:
         parsed = Signature.from_signature_header(value)
     except (KeyError, ValueError, IndexError) as error:
@@ -147,6 +163,9 @@ def verify_post(method: str, path: str, headers: dict, body: bytes, *, now: date
     once when the signature does not verify (the actor may have a new key).
     Raises ``SignatureError`` on any failure.
     """
+    from bovine.crypto.digest import validate_digest
+    from bovine.crypto.http_signature import HttpSignature
+
     if "signature" not in headers:
         raise SignatureError("unsigned request")
     parsed = parse_signature_header(headers["signature"])

@@ -12,7 +12,8 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("weasyprint", "pygal", "gnupg", "qrcode", "icalendar", "feedgen")
+HEAVY = ("weasyprint", "pygal", "gnupg", "qrcode", "icalendar", "feedgen", "bovine", "aiohttp",
+         "pydantic", "pyld", "PIL", "py_svg_hush", "alembic")
 
 SCRIPT = textwrap.dedent("""
     import sys
@@ -23,13 +24,15 @@ SCRIPT = textwrap.dedent("""
     from cryptoparty.events.demo import load_demo
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "test",
-                      "RATELIMIT_ENABLED": False, "TESTING": True})
+                      "RATELIMIT_ENABLED": False, "TESTING": True,
+                      "MIGRATIONS_CLI": False})  # as gunicorn.conf.py sets it
     now = datetime(2026, 3, 1, 12, 0)
     with app.app_context():
         db.create_all()
         load_demo(now.date(), now)
     client = app.test_client()
-    for path in ("/", "/events/cryptoparty/", "/events/cryptoparty/register"):
+    for path in ("/", "/events/cryptoparty/", "/events/cryptoparty/register", "/orgs/biblinsa/",
+                 "/showcase"):
         assert client.get(path).status_code == 200, path
     print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
 """)
