@@ -84,8 +84,11 @@ def test_a_door_colleague_signs_up_checks_in_on_the_day_and_sees_nothing_else(
     page.get_by_label("Web address").fill(EVENT)
     page.get_by_label("Description").fill("Une permanence pour installer Signal et Tor.")
     page.get_by_label("Venue").fill("Bibliothèque de l'INSA")
-    page.get_by_label("Starts", exact=True).fill(f"{today}T00:05")
-    page.get_by_label("Ends", exact=True).fill(f"{today}T23:55")
+    # A moment is a date (the label points at it), then a time (issue 17's forms).
+    page.locator("#starts_at").fill(str(today))
+    page.locator("#starts_at-time").fill("00:05")
+    page.locator("#ends_at").fill(str(today))
+    page.locator("#ends_at-time").fill("23:55")
     page.get_by_label("Registration opens").fill(f"{yesterday}T09:00")
     page.get_by_label("Registration closes").fill(f"{today}T23:50")
     page.get_by_role("button", name="Create the draft").click()
