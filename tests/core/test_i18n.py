@@ -43,6 +43,7 @@ SINGULAR_COUNTS = {
     "1.",  # no noun agrees
     "The number of people must be a whole number between 1 and %(maximum)d.",  # a limit
     "Waiting list: number %(position)d",  # a rank
+    "Page %(number)d",  # a page's number, not a count (pagination)
     "%(taken)d of %(capacity)d",  # no noun
     "it is larger than %(size)d KB.",  # a limit
     "%(count)d volunteers facilitate this workshop together: it cannot go back to one "
