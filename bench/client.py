@@ -94,10 +94,10 @@ def load(base_url: str, method: str, path: str, *, body: bytes | None = None,
     }
 
 
-def _timed(connection, parts, method, path, body, headers):
+def timed(connection, parts, method, path, body=None, headers=None):
     """Send one request; return its status, its latency and the connection to reuse."""
     began = time.perf_counter()
-    connection.request(method, path, body=body, headers=headers)
+    connection.request(method, path, body=body, headers=headers or {})
     response = connection.getresponse()
     response.read()
     elapsed = time.perf_counter() - began
@@ -124,7 +124,7 @@ def sequential(base_url: str, method: str, path: str, *, body: bytes | None = No
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     latencies, errors = [], Counter()
     for index in range(warmup + count):
-        status, elapsed, connection = _timed(connection, parts, method, path, body,
+        status, elapsed, connection = timed(connection, parts, method, path, body,
                                              headers or {})
         if index < warmup:
             continue
@@ -149,7 +149,7 @@ def alternating(base_url: str, requests: list[tuple[str, bytes]], *, headers: di
     errors = [Counter() for _ in requests]
     for round_index in range(warmup + count):
         for index, (path, body) in enumerate(requests):
-            status, elapsed, connection = _timed(connection, parts, "POST", path, body,
+            status, elapsed, connection = timed(connection, parts, "POST", path, body,
                                                  headers)
             if round_index < warmup:
                 continue

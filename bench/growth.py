@@ -24,6 +24,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from bench import client
+
 SMALL, LARGE = 10, 1000
 EVENTS_PER_ORG, PAST_PER_ORG = 10, 5
 TICKETS_PER_EVENT = 200
@@ -162,18 +164,6 @@ def pages() -> dict:
     }
 
 
-def _get(connection, parts, path):
-    began = time.perf_counter()
-    connection.request("GET", path)
-    response = connection.getresponse()
-    response.read()
-    elapsed = time.perf_counter() - began
-    if response.will_close:
-        connection.close()
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    return response.status, elapsed, connection
-
-
 def compare_pages(small_url: str, large_url: str, count: int, warmup: int = 5) -> dict:
     """Each page, alternating between the two servers; medians and their ratio."""
     ends = []
@@ -185,7 +175,7 @@ def compare_pages(small_url: str, large_url: str, count: int, warmup: int = 5) -
         times = ([], [])
         for round_index in range(warmup + count):
             for side, end in enumerate(ends):
-                status, elapsed, end[1] = _get(end[1], end[0], path)
+                status, elapsed, end[1] = client.timed(end[1], end[0], "GET", path)
                 if status != 200:
                     raise RuntimeError(f"{path} answered {status}")
                 if round_index >= warmup:
