@@ -129,17 +129,21 @@ def upcoming_events_page(now: datetime, number: int, *, city: str | None = None,
     return pagination.paginate(query, number, per_page)
 
 
+# Built once per process: the public page and the registration read an event by its
+# slug on every request, and building the statement costs more than running it.
+_PUBLIC_EVENT = select(Event).where(Event.slug == bindparam("slug"))
+_PUBLIC_PROGRAM = _PUBLIC_EVENT.options(
+    joinedload(Event.organization),
+    selectinload(Event.sessions).selectinload(EventSession.workshops))
+
+
 def get_public_event(slug: str, *, program: bool = False) -> Event:
     """An event that has a public page (not a draft), or ``EventNotFound``.
 
     ``program=True`` loads its organization, sessions and workshops with it (three
     queries in all), so that the program page fires no lazy load from its template.
     """
-    query = select(Event).filter_by(slug=slug)
-    if program:
-        query = query.options(joinedload(Event.organization),
-                              selectinload(Event.sessions).selectinload(EventSession.workshops))
-    event = db.session.scalar(query)
+    event = db.session.scalar(_PUBLIC_PROGRAM if program else _PUBLIC_EVENT, {"slug": slug})
     if event is None or not event.is_public:
         raise EventNotFound()
     return event

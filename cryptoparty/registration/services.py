@@ -38,12 +38,13 @@ Contract
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, select, text, update
+from sqlalchemy import bindparam, case, func, insert, select, text, update
 from sqlalchemy.orm import selectinload
 
 from cryptoparty.core import idempotency, validation
@@ -231,6 +232,24 @@ def check_party(event: Event, party) -> int:
     return party
 
 
+# The hot path's statements, built once per process (issue 19): building a statement
+# costs more than running it on SQLite. They run on the session's connection
+# (Core, no unit of work): none of them changes what a cached page shows but
+# through ``seats_taken``, which the page cache reads live.
+_WORKSHOPS = Workshop.__table__
+_WORKSHOP_ROWS = (
+    select(_WORKSHOPS.c.id, _WORKSHOPS.c.session_id, _WORKSHOPS.c.title)
+    .where(_WORKSHOPS.c.id.in_(bindparam("ids", expanding=True)),
+           _WORKSHOPS.c.event_id == bindparam("event_id")))
+_TAKE_SEATS = (
+    update(_WORKSHOPS)
+    .where(_WORKSHOPS.c.id == bindparam("workshop_id"),
+           _WORKSHOPS.c.seats_taken + bindparam("party") <= _WORKSHOPS.c.capacity)
+    .values(seats_taken=_WORKSHOPS.c.seats_taken + bindparam("party")))
+_INSERT_TICKET = insert(Ticket.__table__).returning(Ticket.__table__.c.id)
+_INSERT_CHOICES = insert(TicketChoice.__table__)
+
+
 def _workshop_rows(event_id: int, workshop_ids) -> list:
     """(id, session_id, title) of the chosen workshops, checked against the event."""
     ids = list(workshop_ids)
@@ -241,9 +260,8 @@ def _workshop_rows(event_id: int, workshop_ids) -> list:
         raise NoWorkshopChosen()
     if len(set(ids)) != len(ids):
         raise TwoWorkshopsInOneSession()
-    rows = db.session.execute(
-        select(Workshop.id, Workshop.session_id, Workshop.title)
-        .where(Workshop.id.in_(ids), Workshop.event_id == event_id)).all()
+    rows = db.session.connection().execute(
+        _WORKSHOP_ROWS, {"ids": ids, "event_id": event_id}).all()
     if len(rows) != len(ids):
         raise UnknownWorkshop()
     if len({r.session_id for r in rows}) != len(rows):
@@ -271,11 +289,8 @@ _lock_event = lock_event_writes
 
 def _take_seats(workshop_id: int, party: int) -> bool:
     """Take ``party`` confirmed seats if they fit; the row count says whether they did."""
-    result = db.session.execute(
-        update(Workshop)
-        .where(Workshop.id == workshop_id, Workshop.seats_taken + party <= Workshop.capacity)
-        .values(seats_taken=Workshop.seats_taken + party)
-        .execution_options(synchronize_session=False))
+    result = db.session.connection().execute(
+        _TAKE_SEATS, {"workshop_id": workshop_id, "party": party})
     return result.rowcount == 1
 
 
@@ -337,52 +352,99 @@ def register(event: Event, workshop_ids, party, *, now: datetime,
     (``replayed``), and takes no seat; the same key with another request is
     refused (``core.idempotency``).
     """
+    asked = _checked_request(event, workshop_ids, party, idempotency_key, now)
+    if asked.key is None and not in_transaction() and _on_postgresql():
+        return _register_postgresql(asked, now)
+    with atomic():
+        return _write_registration(asked, now, idempotency_scope)
+
+
+def register_at(load_event: Callable[[], Event], workshop_ids, party, *, now: datetime,
+                idempotency_key: str | None = None,
+                idempotency_scope: str = "registration-api") -> Registration:
+    """``register`` for the event that ``load_event()`` reads, in the registration's transaction.
+
+    The API's path (issue 19): on SQLite the event is read inside the write
+    transaction (``BEGIN IMMEDIATE``), one transaction instead of a read one
+    and then a write one; SQLite has one writer at a time anyway, and the read
+    is one indexed row. Where ``register`` already writes in the caller's
+    transaction (PostgreSQL without a key, or inside ``atomic()``), it is
+    ``register(load_event(), ...)``. Same errors as ``register``, and those of
+    ``load_event`` (``EventNotFound``); nothing is written when one is raised.
+    """
+    if in_transaction() or (idempotency_key is None and _on_postgresql()):
+        return register(load_event(), workshop_ids, party, now=now,
+                        idempotency_key=idempotency_key, idempotency_scope=idempotency_scope)
+    with atomic():
+        asked = _checked_request(load_event(), workshop_ids, party, idempotency_key, now)
+        return _write_registration(asked, now, idempotency_scope)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A registration request that passed every check, with its new code."""
+
+    event_id: int
+    rows: list
+    party: int
+    key: str | None
+    fingerprint: str
+    code: str
+    code_hash: str
+
+
+def _on_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _checked_request(event: Event, workshop_ids, party, idempotency_key, now) -> _Request:
+    """Every check of ``register``, before anything is written (reads only)."""
     check_registration_open(event, now)
     party = check_party(event, party)
     event_id = event.id
     rows = _workshop_rows(event_id, workshop_ids)
-    key = idempotency.check_key(idempotency_key)
-    asked = idempotency.fingerprint(event_id, sorted(r.id for r in rows), party)
     code = codes.new_code()
-    code_hash = codes.hash_code(code)
-    if key is None and not in_transaction() \
-            and db.session.get_bind().dialect.name == "postgresql":
-        return _register_postgresql(event_id, rows, party, code, code_hash, now)
-    outcomes = []
-    with atomic():
-        _lock_event(event_id)
-        if key is not None:
-            known = idempotency.find(idempotency_scope, key, asked, now,
-                                     strict=not idempotency_scope.endswith("form"))
-            ticket = db.session.get(Ticket, known.object_id) if known else None
-            if ticket is not None:
-                return Registration(
-                    code=idempotency.unseal(key, known.sealed), ticket_id=ticket.id,
-                    party=ticket.party, replayed=True,
-                    choices=[ChoiceOutcome(c.workshop_id, c.status) for c in ticket.choices])
-        # Core statements on the hot path (issue 19): no unit of work for two rows.
-        ticket_id = db.session.execute(
-            insert(Ticket).values(event_id=event_id, code_hash=code_hash, party=party,
-                                  status=TicketStatus.ACTIVE, created_on=now.date())
-            .returning(Ticket.id)).scalar_one()
-        choices = []
-        for row in rows:
-            status = (ChoiceStatus.CONFIRMED if _take_seats(row.id, party)
-                      else ChoiceStatus.WAITLISTED)
-            choices.append({"ticket_id": ticket_id, "session_id": row.session_id,
-                            "workshop_id": row.id, "status": status})
-            outcomes.append(ChoiceOutcome(row.id, status))
-        db.session.execute(insert(TicketChoice), choices)
-        if key is not None:
-            ttl = idempotency.FORM_TTL if idempotency_scope.endswith("form") \
-                else idempotency.API_TTL
-            idempotency.remember(idempotency_scope, key, asked, ticket_id, now, ttl,
-                                 secret=code)
-    return Registration(code=code, ticket_id=ticket_id, party=party, choices=outcomes)
+    return _Request(event_id=event_id, rows=rows, party=party,
+                    key=idempotency.check_key(idempotency_key),
+                    fingerprint=idempotency.fingerprint(event_id, sorted(r.id for r in rows),
+                                                        party),
+                    code=code, code_hash=codes.hash_code(code))
 
 
-def _register_postgresql(event_id: int, rows, party: int, code: str, code_hash: str,
-                         now: datetime) -> Registration:
+def _write_registration(asked: _Request, now: datetime, scope: str) -> Registration:
+    """The writes of ``register``, inside ``atomic()``: the ticket, its seats and choices."""
+    _lock_event(asked.event_id)
+    if asked.key is not None:
+        known = idempotency.find(scope, asked.key, asked.fingerprint, now,
+                                 strict=not scope.endswith("form"))
+        ticket = db.session.get(Ticket, known.object_id) if known else None
+        if ticket is not None:
+            return Registration(
+                code=idempotency.unseal(asked.key, known.sealed), ticket_id=ticket.id,
+                party=ticket.party, replayed=True,
+                choices=[ChoiceOutcome(c.workshop_id, c.status) for c in ticket.choices])
+    # Core statements on the hot path (issue 19): no unit of work for two rows.
+    connection = db.session.connection()
+    ticket_id = connection.execute(_INSERT_TICKET, {
+        "event_id": asked.event_id, "code_hash": asked.code_hash, "party": asked.party,
+        "status": TicketStatus.ACTIVE, "created_on": now.date()}).scalar_one()
+    choices, outcomes = [], []
+    for row in asked.rows:
+        status = (ChoiceStatus.CONFIRMED if _take_seats(row.id, asked.party)
+                  else ChoiceStatus.WAITLISTED)
+        choices.append({"ticket_id": ticket_id, "session_id": row.session_id,
+                        "workshop_id": row.id, "status": status})
+        outcomes.append(ChoiceOutcome(row.id, status))
+    connection.execute(_INSERT_CHOICES, choices)
+    if asked.key is not None:
+        ttl = idempotency.FORM_TTL if scope.endswith("form") else idempotency.API_TTL
+        idempotency.remember(scope, asked.key, asked.fingerprint, ticket_id, now, ttl,
+                             secret=asked.code)
+    return Registration(code=asked.code, ticket_id=ticket_id, party=asked.party,
+                        choices=outcomes)
+
+
+def _register_postgresql(asked: _Request, now: datetime) -> Registration:
     """``register`` on PostgreSQL without an idempotency key: the burst's hot path (issue 19).
 
     The same writes as the general path, in the view's own transaction (no second one)
@@ -396,22 +458,24 @@ def _register_postgresql(event_id: int, rows, party: int, code: str, code_hash: 
     """
     try:
         ticket_id = db.session.execute(_LOCK_AND_INSERT_TICKET, {
-            "event_id": event_id, "code_hash": code_hash, "party": party,
+            "event_id": asked.event_id, "code_hash": asked.code_hash, "party": asked.party,
             "status": TicketStatus.ACTIVE.value, "created_on": now.date()}).scalar()
         if ticket_id is None:
             raise EventNotFound()
-        params = {"ticket_id": ticket_id, "party": party,
+        params = {"ticket_id": ticket_id, "party": asked.party,
                   "confirmed": ChoiceStatus.CONFIRMED.value,
                   "waitlisted": ChoiceStatus.WAITLISTED.value}
-        for index, row in enumerate(rows):
+        for index, row in enumerate(asked.rows):
             params[f"w{index}"], params[f"s{index}"] = row.id, row.session_id
-        statuses = dict(db.session.execute(_seats_and_choices(len(rows)), params).all())
+        statuses = dict(db.session.execute(_seats_and_choices(len(asked.rows)),
+                                           params).all())
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    outcomes = [ChoiceOutcome(row.id, ChoiceStatus(statuses[row.id])) for row in rows]
-    return Registration(code=code, ticket_id=ticket_id, party=party, choices=outcomes)
+    outcomes = [ChoiceOutcome(row.id, ChoiceStatus(statuses[row.id])) for row in asked.rows]
+    return Registration(code=asked.code, ticket_id=ticket_id, party=asked.party,
+                        choices=outcomes)
 
 
 _LOCK_AND_INSERT_TICKET = text(

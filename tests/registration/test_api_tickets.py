@@ -136,3 +136,39 @@ def test_unknown_event_is_json_404(client):
     response = client.post("/api/v1/events/nope/tickets", json={"workshops": [1], "party": 1})
     assert response.status_code == 404
     assert response.get_json()["error"]["status"] == 404
+
+
+def test_registration_is_one_transaction_from_the_event_read_to_the_commit(
+        client, make_event, backend):
+    """Issue 19: the API reads the event inside the registration's own transaction.
+
+    On SQLite that is one ``BEGIN IMMEDIATE`` and no read transaction before it;
+    on PostgreSQL one transaction whose first statement reads the event.
+    """
+    from sqlalchemy import event as sa_event
+
+    event = make_event()
+    tails = ws(event, "tails").id
+    db.session.commit()  # the test's own read, so that only the request's transactions count
+    statements, commits = [], []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()).upper())
+
+    def record_commit(conn):
+        commits.append(conn)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    sa_event.listen(db.engine, "commit", record_commit)
+    try:
+        response = client.post(URL, json={"workshops": [tails]})
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+        sa_event.remove(db.engine, "commit", record_commit)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert len(commits) == 1, statements
+    if backend == "sqlite":
+        assert statements[0] == "BEGIN IMMEDIATE", statements
+        assert "BEGIN" not in statements[1:], statements
+        statements = statements[1:]
+    assert "FROM EVENTS" in statements[0], statements
