@@ -5,6 +5,7 @@ import hmac
 from pathlib import Path
 
 from flask import current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cryptoparty.core.extensions import login_manager
@@ -24,6 +25,14 @@ PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
     "accelerometer", "browsing-topics", "camera", "display-capture", "geolocation",
     "gyroscope", "magnetometer", "microphone", "payment", "usb"))
 HSTS = "max-age=63072000; includeSubDomains"
+# Every response's headers but the CSP (which depends on the response), in order.
+_FIXED_HEADERS = (
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+)
 SECURE_SESSION_COOKIE_NAME = "__Host-session"
 
 
@@ -37,6 +46,7 @@ def init_app(app):
     login_manager.session_protection = None
     login_manager._session_identifier_generator = _no_client_identifier
     configure_session_cookie(app.config)
+    app.session_interface = CookieSessionInterface()
     hops = int(app.config.get("PROXY_HOPS") or 0)
     if hops:
         # Behind a reverse proxy: trust exactly that many X-Forwarded-* hops.
@@ -69,24 +79,40 @@ def _security_headers(response):
     # when the answer has none); werkzeug's ``make_conditional`` (ETag answers,
     # ``send_file``) adds one of its own, which gunicorn then sent a second time.
     headers.pop("Date", None)
-    if response.mimetype == "image/svg+xml":
-        headers.setdefault("Content-Security-Policy", SVG_CONTENT_SECURITY_POLICY)
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
+    # A view may have set any of these itself (an embed's CSP): one pass over the
+    # headers, then only the missing ones are added (issue 19: every response).
+    present = {name.lower() for name, _value in headers}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy",
+                    SVG_CONTENT_SECURITY_POLICY if response.mimetype == "image/svg+xml"
+                    else CONTENT_SECURITY_POLICY)
+    for name, value in _FIXED_HEADERS:
+        if name.lower() not in present:
+            headers.add(name, value)
+    if "x-frame-options" not in present \
+            and "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
         # An embed that its organization lets other sites frame says so in its CSP
         # (frame-ancestors with their origins); X-Frame-Options cannot list origins.
-        headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        headers.add("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", HSTS)
     onion = current_app.config.get("ONION_ADDRESS")
     if onion and not request.host.endswith(".onion"):
         headers.setdefault("Onion-Location", f"http://{onion}{request.full_path.rstrip('?')}")
     return response
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, without building its signer for a request with no cookie.
+
+    Most requests are anonymous visits that carry no cookie; Flask builds the
+    ``itsdangerous`` signer on every request before it looks (issue 19).
+    """
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def keyed_hash(purpose: bytes, value: str, secret: str | bytes | None = None) -> str:
