@@ -159,8 +159,11 @@ def _configure(app, test_config):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
     # Whatever instance/config.py or a test sets, a database error never shows its values.
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
+    options = {**(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}), "hide_parameters": True}
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A file has no server that could drop the connection: no ping per checkout.
+        options.pop("pool_pre_ping", None)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     app.config.setdefault("GNUPG_HOME", str(Path(app.instance_path) / "gnupg"))
 
 

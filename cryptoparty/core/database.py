@@ -4,6 +4,13 @@ SQLite runs in WAL mode so that readers never wait for the writer. A write
 transaction on SQLite starts with ``BEGIN IMMEDIATE``: it takes the write lock
 before its first read, so two writers queue on ``busy_timeout`` instead of one
 failing with "database is locked" when it upgrades a stale read snapshot.
+``atomic()`` opens one at its start; outside it, SQLite reads run one statement
+at a time (autocommit, each sees what is committed when it starts: PostgreSQL's
+READ COMMITTED, which the application already lives with there), and the first
+statement that is not a ``SELECT`` opens a ``BEGIN IMMEDIATE`` transaction, so
+a write is never split into autocommitted pieces. A read-only request thus
+takes no transaction and the write lock is held for the writes only (issue 19:
+registrations of one event queue on that lock).
 PostgreSQL needs none of this: its row locks serialise the conditional
 updates the services rely on.
 """
@@ -48,7 +55,19 @@ def _tune_sqlite(engine: Engine, busy_timeout_ms: int = 30000):
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_lock_wanted.get() else "BEGIN")
+        if _write_lock_wanted.get():
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_write(connection, _cursor, statement, *_args):
+        driver = connection.connection.driver_connection
+        if not driver.in_transaction and not _is_read(statement):
+            driver.execute("BEGIN IMMEDIATE")
+
+
+def _is_read(statement: str) -> bool:
+    """A statement that writes nothing: a plain ``SELECT`` (a ``WITH`` may write)."""
+    return statement.lstrip()[:6].upper() in ("SELECT", "BEGIN ")
 
 
 def in_transaction() -> bool:

@@ -11,7 +11,8 @@
   backend terminated): a 503 with ``Retry-After`` and a page that says to try
   again in a moment; the transaction is rolled back, nothing is written. A
   connection lost *between* requests is never seen: the pool tests each one
-  before handing it out (``pool_pre_ping``, core/config.py) and replaces it.
+  before handing it out (``pool_pre_ping``, core/config.py; not on SQLite, a
+  file with no server to lose) and replaces it.
 - Whatever still slips through to the database (a value its driver or server
   refuses: a NUL on PostgreSQL, an integer beyond 64 bits) is rolled back and
   answered with a 400, never a 500: nothing was written.

@@ -123,6 +123,7 @@ def ticket_json(ticket, code: str) -> dict:
 def create_ticket(slug):
     """Register: ``{"workshops": [ids], "party": n}`` → 201 with the code (shown once)."""
     body = _json_body()
+    event = event_service.get_public_event(slug)
     workshops = body.get("workshops")
     if not isinstance(workshops, list):
         raise registration.NoWorkshopChosen()
@@ -130,10 +131,9 @@ def create_ticket(slug):
         raise validation.InvalidList(field="workshops", maximum=MAX_WORKSHOPS)
     # The service checks the party against the event's own maximum (at most MAX_PARTY).
     party = body.get("party", 1)
-    result = registration.register_at(lambda: event_service.get_public_event(slug),
-                                      workshops, party, now=clock.now(),
-                                      idempotency_key=request.headers.get("Idempotency-Key"),
-                                      idempotency_scope="registration-api")
+    result = registration.register(event, workshops, party, now=clock.now(),
+                                   idempotency_key=request.headers.get("Idempotency-Key"),
+                                   idempotency_scope="registration-api")
     response = jsonify(code=codes.display(result.code), status=result.status,
                        choices=[{"workshop": c.workshop_id, "status": c.status}
                                 for c in result.choices])

@@ -38,7 +38,6 @@ Contract
 
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -356,27 +355,6 @@ def register(event: Event, workshop_ids, party, *, now: datetime,
     if asked.key is None and not in_transaction() and _on_postgresql():
         return _register_postgresql(asked, now)
     with atomic():
-        return _write_registration(asked, now, idempotency_scope)
-
-
-def register_at(load_event: Callable[[], Event], workshop_ids, party, *, now: datetime,
-                idempotency_key: str | None = None,
-                idempotency_scope: str = "registration-api") -> Registration:
-    """``register`` for the event that ``load_event()`` reads, in the registration's transaction.
-
-    The API's path (issue 19): on SQLite the event is read inside the write
-    transaction (``BEGIN IMMEDIATE``), one transaction instead of a read one
-    and then a write one; SQLite has one writer at a time anyway, and the read
-    is one indexed row. Where ``register`` already writes in the caller's
-    transaction (PostgreSQL without a key, or inside ``atomic()``), it is
-    ``register(load_event(), ...)``. Same errors as ``register``, and those of
-    ``load_event`` (``EventNotFound``); nothing is written when one is raised.
-    """
-    if in_transaction() or (idempotency_key is None and _on_postgresql()):
-        return register(load_event(), workshop_ids, party, now=now,
-                        idempotency_key=idempotency_key, idempotency_scope=idempotency_scope)
-    with atomic():
-        asked = _checked_request(load_event(), workshop_ids, party, idempotency_key, now)
         return _write_registration(asked, now, idempotency_scope)
 
 
