@@ -3,13 +3,14 @@
 Two throwaway SQLite instances are bulk-loaded with the same shape of data
 (Core ``executemany`` in one transaction, no ORM): 10 organizations (the small
 one) and 1,000 (the large one). Every organization has 10 events: 5 past ones,
-already purged as a long-running instance holds them (archived, their figures
-kept in ``event_figures``, no ticket left), and 5 upcoming ones, each with one
-session, two workshops and 200 one-seat tickets. So the large instance holds
-1,000 organizations, 10,000 events and 1,000,000 tickets (and as many ticket
-choices). Organizations share cities five by five (2 cities on the small
-instance, 200 on the large one) and events alternate between two kinds, so
-that every filtered first page is a full page on both.
+already purged as a long-running instance holds them (archived, marked purged
+in ``events.purged_at``, their figures kept in ``event_figures``, no ticket
+left), and 5 upcoming ones, each with one session, two workshops and 200
+one-seat tickets. So the large instance holds 1,000 organizations, 10,000
+events and 1,000,000 tickets (and as many ticket choices). Organizations share
+cities five by five (2 cities on the small instance, 200 on the large one) and
+events alternate between two kinds, so that every filtered first page is a
+full page on both.
 
 The pages are then requested from one gunicorn server per instance, one client
 alternating between the two servers (same conditions for both), and the
@@ -84,7 +85,10 @@ def bulk_load(app, organizations: int, now: datetime) -> dict:
                     "starts_at": starts, "ends_at": starts + timedelta(hours=3),
                     "registration_opens_at": None, "registration_closes_at": None,
                     "status": "archived" if past else "published", "retention_days": 7,
-                    "max_party": 4, "created_at": now, "updated_at": now, "version": 0})
+                    "max_party": 4, "created_at": now, "updated_at": now, "version": 0,
+                    # What the purge leaves on an event it emptied: its mark, once the
+                    # retention (7 days) was over.
+                    "purged_at": starts + timedelta(hours=3, days=7) if past else None})
                 session_id += 1
                 sessions.append({"id": session_id, "event_id": event_id, "label": "Soirée",
                                  "starts_at": starts, "ends_at": starts + timedelta(hours=3)})

@@ -6,6 +6,8 @@ Every datetime column holds naive UTC; ``Event.timezone`` says how to show it.
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event as sa_event
+
 from cryptoparty.core import clock
 from cryptoparty.core.database import one_of
 from cryptoparty.core.extensions import db
@@ -79,6 +81,11 @@ class Event(db.Model):
         # status and end: issue 19's growth figure, where a scan would grow with the data.
         db.Index("ix_events_status_starts", "status", "starts_at"),
         db.Index("ix_events_org_status_ends", "organization_id", "status", "ends_at"),
+        # The events the purge still has to look at (privacy/retention.py): ended ones
+        # not yet emptied. Partial, so that the archive of purged events, which only
+        # grows, is not in it (issue 19: growth).
+        db.Index("ix_events_unpurged_ends", "ends_at", sqlite_where=db.text("purged_at IS NULL"),
+                 postgresql_where=db.text("purged_at IS NULL")),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -120,6 +127,11 @@ class Event(db.Model):
     # event, its sessions, workshops, claims, announcements, its organization): the
     # rendered-page cache keys on it (events/page_cache.py).
     version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # When the retention purge last emptied the event (naive UTC): no ticket, no volunteer
+    # contact left, figures kept. Set by the purge in the transaction of its deletes;
+    # cleared when the event's end moves (see ``_end_moved``), the only way an ended
+    # event can take tickets or contacts again.
+    purged_at = db.Column(db.DateTime, nullable=True)
 
     organization = db.relationship("Organization", back_populates="events")
     series = db.relationship("EventSeries", back_populates="events")
@@ -155,6 +167,19 @@ class Event(db.Model):
 
     def __repr__(self):
         return f"<Event {self.slug}>"
+
+
+@sa_event.listens_for(Event.ends_at, "set", active_history=True)
+def _end_moved(event: Event, value, previous, _initiator) -> None:
+    """A purged event whose end moves is a candidate for the purge again.
+
+    Registration and volunteering close at the latest when the event ends, so an
+    event emptied by the purge (ended) can take new tickets or contacts only once
+    its end is moved into the future; clearing ``purged_at`` there (on every ORM
+    path, not in one service) lets the purge find it again after its new end.
+    """
+    if value != previous:
+        event.purged_at = None
 
 
 class EventSession(db.Model):

@@ -377,6 +377,10 @@ _TABLES = {
         "updated_at": ("When it last changed.", "Date de dernière modification."),
         "version": ("Counter of changes to its public page (page cache).",
                     "Compteur des modifications de sa page publique (cache des pages)."),
+        "purged_at": ("When the retention purge last emptied it (tickets and contacts "
+                      "deleted), so that later purges skip it.",
+                      "Date à laquelle la purge de conservation l'a vidé (billets et "
+                      "contacts supprimés), pour que les purges suivantes le sautent."),
     }),
     "event_series": ("events", {
         "id": ("Internal number.", "Numéro interne."),

@@ -677,7 +677,10 @@ def clear_check_in_times(now: datetime) -> int:
     a ticket holds nothing finer than the day (DESIGN: Ticket), until the purge
     deletes it.
     """
-    ended = select(Event.id).where(Event.ends_at <= now)
+    # An event the retention purge emptied (``purged_at``) holds no ticket: leaving it out
+    # keeps this to the partial index ``ix_events_unpurged_ends`` instead of probing every
+    # archived event's tickets (issue 19: growth).
+    ended = select(Event.id).where(Event.ends_at <= now, Event.purged_at.is_(None))
     return db.session.execute(
         update(Ticket).where(Ticket.checked_in_at.is_not(None), Ticket.event_id.in_(ended))
         .values(checked_in_at=None).execution_options(synchronize_session=False)).rowcount

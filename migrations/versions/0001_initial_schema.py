@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-03 17:51:04.009378
+Create Date: 2026-12-03 20:08:10.341578
 
 """
 from alembic import op
@@ -201,6 +201,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('version', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('purged_at', sa.DateTime(), nullable=True),
     sa.CheckConstraint("attendance_mode IN ('onsite', 'online', 'mixed')", name=op.f('ck_events_attendance_mode_known')),
     sa.CheckConstraint("audience IN ('all', 'teens', 'adults', 'seniors', 'professionals')", name=op.f('ck_events_audience_known')),
     sa.CheckConstraint("kind IN ('cryptoparty', 'cafe_vie_privee', 'install_party', 'conference')", name=op.f('ck_events_kind_known')),
@@ -222,6 +223,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_events_series_id'), ['series_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_status'), ['status'], unique=False)
         batch_op.create_index('ix_events_status_starts', ['status', 'starts_at'], unique=False)
+        batch_op.create_index('ix_events_unpurged_ends', ['ends_at'], unique=False, sqlite_where=sa.text('purged_at IS NULL'), postgresql_where=sa.text('purged_at IS NULL'))
 
     op.create_table('federation_followers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -319,6 +321,7 @@ def upgrade():
     sa.UniqueConstraint('code_hash', name=op.f('uq_tickets_code_hash'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index('ix_tickets_checked_in_minute', ['event_id'], unique=False, sqlite_where=sa.text('checked_in_at IS NOT NULL'), postgresql_where=sa.text('checked_in_at IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_tickets_event_id'), ['event_id'], unique=False)
 
     op.create_table('volunteers',
@@ -490,6 +493,7 @@ def downgrade():
     op.drop_table('volunteers')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_event_id'))
+        batch_op.drop_index('ix_tickets_checked_in_minute', sqlite_where=sa.text('checked_in_at IS NOT NULL'), postgresql_where=sa.text('checked_in_at IS NOT NULL'))
 
     op.drop_table('tickets')
     with op.batch_alter_table('federation_deliveries', schema=None) as batch_op:
@@ -512,6 +516,7 @@ def downgrade():
 
     op.drop_table('federation_followers')
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.drop_index('ix_events_unpurged_ends', sqlite_where=sa.text('purged_at IS NULL'), postgresql_where=sa.text('purged_at IS NULL'))
         batch_op.drop_index('ix_events_status_starts')
         batch_op.drop_index(batch_op.f('ix_events_status'))
         batch_op.drop_index(batch_op.f('ix_events_series_id'))

@@ -214,3 +214,147 @@ def test_due_events_are_chosen_in_sql_emptied_ones_left_out(app, two_events):
     # Both emptied (archived, no ticket, no contact): the next purge loads neither.
     assert retention.due_events(due + timedelta(days=1)) == []
     assert _count(Ticket) == 0 and db.session.get(Event, soon_id).status == "archived"
+
+
+# The purge mark (issue 19: growth): an emptied event is skipped, unless its end moves.
+
+def test_a_purged_event_is_marked_and_not_a_candidate_again(app, two_events):
+    soon, later = two_events
+    soon_id, later_id = soon.id, later.id
+    due = soon.ends_at + timedelta(days=7)
+    retention.purge(due)
+    db.session.expire_all()
+    assert db.session.get(Event, soon_id).purged_at == due
+    assert db.session.get(Event, later_id).purged_at is None
+    # Not a candidate again, on any later run, and its snapshot is the first one.
+    for days in (1, 30, 400):
+        assert soon_id not in [e.id for e in retention.due_events(due + timedelta(days=days))]
+    assert retention.purge(due + timedelta(days=1)).events == []
+    assert db.session.get(EventFigures, soon_id).purged_on == due.date()
+
+
+def test_an_ended_event_holding_nothing_is_marked_without_a_snapshot(
+        app, make_event, make_org, now):
+    """A draft that never took a ticket, an archive emptied before the mark existed."""
+    org = make_org()
+    draft = make_event(organization=org, slug="draft", status="draft",
+                       starts_in=timedelta(days=-30))
+    old = make_event(organization=org, slug="old", status="archived",
+                     starts_in=timedelta(days=-30))
+    recent = make_event(organization=org, slug="recent", status="draft",
+                        starts_in=timedelta(days=-1))  # ended, retention not over yet
+    ids = draft.id, old.id, recent.id
+    updated = draft.updated_at
+
+    report = retention.purge(now)
+
+    assert report.events == [] and report.events_marked == 2
+    db.session.expire_all()
+    draft, old, recent = (db.session.get(Event, i) for i in ids)
+    assert draft.purged_at == now and old.purged_at == now and recent.purged_at is None
+    assert draft.status == "draft" and draft.updated_at == updated  # bookkeeping only
+    assert db.session.get(EventFigures, draft.id) is None  # no figures for an evening not held
+    assert retention.purge(now + timedelta(days=1)).events_marked == 0
+    assert retention.purge(now + timedelta(days=7)).events_marked == 1  # "recent", now due
+
+
+def test_an_event_that_takes_tickets_again_after_its_purge_is_purged_again(
+        app, make_event, now):
+    """Unpublished with its tickets, purged as a draft, then moved to a new date."""
+    from cryptoparty.events import services as events
+
+    event = make_event(slug="moved")
+    event_id = event.id
+    first, second = event.sessions
+    choice = [first.workshops[0].id, second.workshops[0].id]
+    registration.register(event, choice, 2, now=now)
+    events.change_status(event, "unpublish", now=now)
+    due = event.ends_at + timedelta(days=7)
+    assert retention.mark_empty_events(due) == 0  # a draft holding a ticket is not "empty"
+    report = retention.purge(due)
+    assert [e.slug for e in report.events] == ["moved"] and report.events[0].tickets == 1
+    event = db.session.get(Event, event_id)
+    assert event.status == "draft" and event.purged_at == due
+
+    # An edit that leaves the end where it is keeps the mark.
+    events.update_event(event, now=due, title="CryptoParty (past)")
+    assert db.session.get(Event, event_id).purged_at == due
+    # Moved after its purge: the mark goes with the old end, the new tickets and contact
+    # are the purge's again once the new date's retention is over.
+    later = due + timedelta(days=30)
+    shift = later + timedelta(days=10) - event.starts_at
+    events.update_event(event, now=due, starts_at=event.starts_at + shift,
+                        ends_at=event.ends_at + shift, move_registration_window=True,
+                        move_program=True)
+    event = db.session.get(Event, event_id)
+    assert event.purged_at is None
+    events.change_status(event, "publish", now=later)
+    registration.register(event, choice, 1, now=later)
+    volunteer, _token = volunteers.sign_up(event, pseudonym="Grace", now=later)
+    volunteer.contact_ciphertext = "-----BEGIN PGP MESSAGE-----\nsecret\n"
+    db.session.commit()
+    assert _count(Ticket, event_id=event_id) == 1
+
+    again = event.ends_at + timedelta(days=7)
+    assert [e.slug for e in retention.due_events(again)] == ["moved"]
+    report = retention.purge(again)
+    assert report.events[0].tickets == 1 and report.events[0].volunteer_contacts == 1
+    assert _count(Ticket, event_id=event_id) == 0
+    assert db.session.get(Event, event_id).purged_at == again
+    assert retention.due_events(again + timedelta(days=1)) == []
+
+
+def _vm_steps(work) -> int:
+    """How many SQLite virtual-machine instructions ``work()`` ran, on every connection.
+
+    A count of the work the database did (rows and index entries visited), which,
+    unlike a wall clock, does not move with the machine's load.
+    """
+    from sqlalchemy import event as sa_event
+
+    steps, touched = [0], []
+
+    def tick():
+        steps[0] += 1
+        return 0
+
+    def hook(conn, _cursor, _statement, _parameters, _context, _executemany):
+        raw = conn.connection.driver_connection
+        raw.set_progress_handler(tick, 1)
+        touched.append(raw)
+
+    sa_event.listen(db.engine, "before_cursor_execute", hook)
+    try:
+        work()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", hook)
+        for raw in touched:
+            raw.set_progress_handler(None, 1)
+    return steps[0]
+
+
+def test_the_purge_does_not_grow_with_the_archive(app, backend, two_events, now):
+    """The daily purge skips the emptied archive: 20 or 420 past events, the same work."""
+    from sqlalchemy import insert
+
+    if backend != "sqlite":
+        pytest.skip("counts SQLite's virtual-machine instructions")
+    soon, _later = two_events
+    organization_id = soon.organization_id
+
+    def archive(count, first):
+        # Past events as the purge left them: archived, no ticket, no contact.
+        db.session.execute(insert(Event), [
+            {"organization_id": organization_id, "slug": f"past-{i}", "title": f"Past {i}",
+             "status": "archived", "starts_at": now - timedelta(days=30 + i),
+             "ends_at": now - timedelta(days=30 + i) + timedelta(hours=3)}
+            for i in range(first, first + count)])
+        db.session.commit()
+        retention.purge(now)  # the first run after them (it marks what it finds empty)
+
+    archive(20, 0)
+    small = _vm_steps(lambda: retention.purge(now))
+    archive(400, 20)
+    large = _vm_steps(lambda: retention.purge(now))
+    assert small > 0
+    assert large <= small * 1.05, (small, large)
