@@ -2,6 +2,8 @@
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from cryptoparty.core import i18n, static_files, validation
 from cryptoparty.core.urls import public_url_for
@@ -17,6 +19,7 @@ def init_app(app):
     app.add_template_filter(i18n.local_time, "time")
     app.add_template_filter(i18n.local_range, "when")
     app.add_template_filter(event_spans_days, "spans_days")
+    app.add_template_filter(jsonld, "jsonld")
     app.context_processor(_context)
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(page_url, "page_url")
@@ -67,6 +70,17 @@ def render_text(template: str, **context) -> str:
         env = current_app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
         current_app.extensions["text_jinja"] = env
     return env.get_template(template).render(**context)
+
+
+def jsonld(data) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: compact, UTF-8 as is (issue 19).
+
+    The app's JSON provider, as ``|tojson``: no control character whatever was stored
+    (``validation.safe_output``). Jinja's ``htmlsafe_json_dumps`` escapes ``<``, ``>``,
+    ``&`` and ``'``, so that a description holding ``</script>`` cannot close the script.
+    """
+    return htmlsafe_json_dumps(data, dumps=current_app.json.dumps, separators=(",", ":"),
+                               ensure_ascii=False, sort_keys=True)
 
 
 def event_spans_days(event) -> bool:
