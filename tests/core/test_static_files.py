@@ -105,3 +105,25 @@ def test_print_stylesheets_are_read_from_the_readable_source():
     for name in ("print.css", "report.css", "record.css"):
         text = (ROOT / "static" / "css" / name).read_text()
         assert "\n" in text.strip() and "/*" in text
+
+
+# The issue 19 aim is 25,000 bytes (docs/performance.md); the page weighs about 27,400 here.
+# This budget keeps what was won: it was about 34,000 before the fifth pass.
+EVENT_PAGE_BUDGET = 28_500
+
+
+def test_the_demo_event_page_stays_within_its_byte_budget(app, client, tmp_path):
+    """The French demo event page, its stylesheet and its icon, fonts excluded, uncompressed."""
+    from tests.core.pages import build_demo
+
+    app.config["KIT_CACHE_DIR"] = str(tmp_path / "kits")
+    build_demo(app)
+    page = client.get("/events/cryptoparty/?lang=fr")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    linked = re.findall(r'<link rel="(?:stylesheet|icon)" href="(/static/[^"]+)"', html)
+    assert [url.split("?")[0] for url in linked] == ["/static/css/site.css",
+                                                     "/static/img/favicon.svg"]
+    sizes = {url.split("?")[0]: len(client.get(url).data) for url in linked}
+    total = len(page.data) + sum(sizes.values())
+    assert total <= EVENT_PAGE_BUDGET, (len(page.data), sizes)
