@@ -1,13 +1,11 @@
 """Jinja filters and globals shared by every template."""
 
-import hashlib
-import os
-
 from flask import current_app, render_template, request, url_for
 from flask_babel import get_locale
-from werkzeug.security import safe_join
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
-from cryptoparty.core import i18n, validation
+from cryptoparty.core import i18n, static_files, validation
 from cryptoparty.core.urls import public_url_for
 
 
@@ -21,34 +19,11 @@ def init_app(app):
     app.add_template_filter(i18n.local_time, "time")
     app.add_template_filter(i18n.local_range, "when")
     app.add_template_filter(event_spans_days, "spans_days")
+    app.add_template_filter(jsonld, "jsonld")
     app.context_processor(_context)
     app.add_template_global(public_url_for, "public_url_for")
     app.add_template_global(page_url, "page_url")
-    # Static files: ?v=<hash of the file> in every url_for('static', ...), and a year of
-    # caching for a URL that carries it (a changed file gets a new URL). Issue 19.
-    app.url_defaults(_static_version)
-    app.get_send_file_max_age = lambda filename, _default=app.get_send_file_max_age: (
-        STATIC_MAX_AGE if request.args.get("v") else _default(filename))
-
-
-STATIC_MAX_AGE = 365 * 24 * 3600
-_static_hashes: dict[str, tuple[int, str]] = {}
-
-
-def _static_version(endpoint, values):
-    if endpoint != "static" or "v" in values or not values.get("filename"):
-        return
-    path = safe_join(current_app.static_folder, values["filename"])
-    try:
-        changed = os.stat(path).st_mtime_ns
-    except (OSError, TypeError):
-        return
-    known = _static_hashes.get(path)
-    if known is None or known[0] != changed:
-        with open(path, "rb") as file:
-            known = (changed, hashlib.sha256(file.read()).hexdigest()[:10])
-        _static_hashes[path] = known
-    values["v"] = known[1]
+    static_files.init_app(app)
 
 
 def _switch_language_url(lang: str) -> str:
@@ -95,6 +70,17 @@ def render_text(template: str, **context) -> str:
         env = current_app.jinja_env.overlay(trim_blocks=True, lstrip_blocks=True)
         current_app.extensions["text_jinja"] = env
     return env.get_template(template).render(**context)
+
+
+def jsonld(data) -> Markup:
+    """JSON for a ``<script type="application/ld+json">``: compact, UTF-8 as is (issue 19).
+
+    The app's JSON provider, as ``|tojson``: no control character whatever was stored
+    (``validation.safe_output``). Jinja's ``htmlsafe_json_dumps`` escapes ``<``, ``>``,
+    ``&`` and ``'``, so that a description holding ``</script>`` cannot close the script.
+    """
+    return htmlsafe_json_dumps(data, dumps=current_app.json.dumps, separators=(",", ":"),
+                               ensure_ascii=False, sort_keys=True)
 
 
 def event_spans_days(event) -> bool:

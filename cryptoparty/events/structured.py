@@ -118,9 +118,13 @@ def event_jsonld(event: Event, *, event_url: str, organization_url: str,
         moved = [s.moved_from for s in event.sessions if s.moved_from]
         if moved:
             data["previousStartDate"] = iso_local(min(moved), event)
-    # A workshop says what differs from its event (name, time, room, seats, status);
-    # its description and topics are on the page: repeating them in every subEvent
-    # would double the page's weight (issue 19).
+    # A workshop says what differs from its event (name, time, room, seats), and nothing
+    # the event or the page already says: its description and topics are on the page, its
+    # venue is the event's (so its location is its room, as schema.org's Text), and its
+    # status is the event's (said again only when the event is not as scheduled, for a
+    # reader that lists workshops alone). Each repetition is sent 10 times on a busy page
+    # (issue 19).
+    scheduled = event_status(event) == f"{SCHEMA}/EventScheduled"
     sub_events = []
     for session in event.sessions:
         for workshop in session.workshops:
@@ -130,10 +134,8 @@ def event_jsonld(event: Event, *, event_url: str, organization_url: str,
                 "url": workshop_url(workshop) if workshop_url else f"{event_url}#{workshop.slug}",
                 "startDate": iso_local(session.starts_at, event),
                 "endDate": iso_local(session.ends_at, event),
-                "eventStatus": event_status(event),
-                "location": _clean({"@type": "Place",
-                                    "name": workshop.room or event.venue,
-                                    "address": event.address or event.venue})
+                "eventStatus": None if scheduled else event_status(event),
+                "location": workshop.room or event.venue
                 if event.attendance_mode != "online" else _location(event),
                 "maximumAttendeeCapacity": workshop.capacity,
                 "remainingAttendeeCapacity": workshop.seats_left,

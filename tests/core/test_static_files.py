@@ -78,3 +78,52 @@ def test_the_web_fonts_hold_french_and_english_and_stay_small(face):
     css = (ROOT / "static" / "css" / "site.css").read_text()
     assert f"fonts/web/atkinson-hyperlegible-{face}.woff2?v=" in css
     assert ".woff\"" not in css and "unicode-range" in css
+
+
+def test_stylesheets_are_served_minified_and_their_source_stays_readable(client):
+    import hashlib
+
+    source = (ROOT / "static" / "css" / "site.css").read_bytes()
+    page = client.get("/privacy").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/site\.css\?v=([0-9a-f]{10}))"', page)
+    served = client.get(url.group(1))
+    assert served.mimetype == "text/css"
+    assert b"/*" in source and b"/*" not in served.data
+    assert len(served.data) < 0.85 * len(source)
+    # The same rules: every selector and custom property of the source is still there.
+    for word in (b".workshop__seats", b"--brand-dark", b"@media (max-width:40rem)", b"@font-face"):
+        assert word in served.data
+    # The URL's version is the hash of what is sent, so a cached copy is never stale.
+    assert hashlib.sha256(served.data).hexdigest()[:10] == url.group(2)
+    assert served.headers["Content-Length"] == str(len(served.data))
+    again = client.get("/static/css/site.css", headers={"If-None-Match": served.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_print_stylesheets_are_read_from_the_readable_source():
+    """WeasyPrint reads the files on disk (kits, reports): they stay as written."""
+    for name in ("print.css", "report.css", "record.css"):
+        text = (ROOT / "static" / "css" / name).read_text()
+        assert "\n" in text.strip() and "/*" in text
+
+
+# The issue 19 aim is 25,000 bytes (docs/performance.md); the page weighs about 27,400 here.
+# This budget keeps what was won: it was about 34,000 before the fifth pass.
+EVENT_PAGE_BUDGET = 28_500
+
+
+def test_the_demo_event_page_stays_within_its_byte_budget(app, client, tmp_path):
+    """The French demo event page, its stylesheet and its icon, fonts excluded, uncompressed."""
+    from tests.core.pages import build_demo
+
+    app.config["KIT_CACHE_DIR"] = str(tmp_path / "kits")
+    build_demo(app)
+    page = client.get("/events/cryptoparty/?lang=fr")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    linked = re.findall(r'<link rel="(?:stylesheet|icon)" href="(/static/[^"]+)"', html)
+    assert [url.split("?")[0] for url in linked] == ["/static/css/site.css",
+                                                     "/static/img/favicon.svg"]
+    sizes = {url.split("?")[0]: len(client.get(url).data) for url in linked}
+    total = len(page.data) + sum(sizes.values())
+    assert total <= EVENT_PAGE_BUDGET, (len(page.data), sizes)

@@ -178,3 +178,20 @@ def test_jsonld_matches_the_json_schema(client, make_event, now, mode, url):
     page = client.get("/events/cryptoparty/").get_data(as_text=True)
     block = page.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
     jsonschema.validate(json.loads(block), EVENT_SCHEMA)
+
+
+def test_a_workshop_says_what_differs_from_its_event(client, make_event):
+    """Its room (the venue is the event's) and no status while the event is as scheduled
+    (issue 19: each repetition is sent for every workshop)."""
+    event = make_event()
+    data = schema_events(client, "/events/cryptoparty/")[0]
+    workshops = [w for s in event.sessions for w in s.workshops]
+    assert [s["location"] for s in data["subEvent"]] == [w.room or event.venue for w in workshops]
+    assert all("eventStatus" not in s for s in data["subEvent"])
+    assert data["location"]["address"]["streetAddress"]  # the venue's address, said once
+
+
+def test_the_workshops_of_a_cancelled_event_say_so(client, make_event):
+    make_event(status="cancelled")
+    data = schema_events(client, "/events/cryptoparty/")[0]
+    assert {s["eventStatus"] for s in data["subEvent"]} == {"https://schema.org/EventCancelled"}
