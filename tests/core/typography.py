@@ -35,6 +35,7 @@ class _Text(HTMLParser):
         self.chunks = []
         self.topic = 0
         self.topics = []
+        self.in_topics = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -43,7 +44,13 @@ class _Text(HTMLParser):
         for name in ATTRIBUTES:
             if attrs.get(name):
                 self.chunks.append(attrs[name])
-        if "topic" in (attrs.get("class") or "").split():
+        classes = (attrs.get("class") or "").split()
+        if tag == "p":
+            self.in_topics = "workshop__topics" in classes
+        # A topic: a span of a workshop card's topics but the visually hidden "Topics:", or a
+        # skill's span elsewhere.
+        if tag == "span" and ("topic" in classes
+                              or self.in_topics and "visually-hidden" not in classes):
             self.topic += 1
 
     def handle_endtag(self, tag):
@@ -51,6 +58,8 @@ class _Text(HTMLParser):
             self.skip -= 1
         if tag == "span" and self.topic:
             self.topic -= 1
+        if tag == "p":
+            self.in_topics = False
 
     def handle_data(self, data):
         if self.topic:

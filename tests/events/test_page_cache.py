@@ -19,7 +19,7 @@ def _entries(app):
 
 def _seats_line(page, slug):
     block = page[page.index(f'id="{slug}"'):]
-    return block[block.index('class="workshop__seats"'):block.index("</p>")]
+    return block[block.index('<p><span class="seats'):block.index("</p>")]
 
 
 def test_the_second_visit_is_served_from_the_cache(app, client, make_event):
