@@ -31,7 +31,9 @@ app = create_app()
 with app.app_context():
     now = clock.now()
     org = db.session.scalar(select(Organization).filter_by(slug="biblinsa"))
-    start = now + timedelta(days=20)
+    # 22:30 in Paris (UTC+1 in winter, 23:30 in summer): the session runs past midnight,
+    # so its time says both days, the widest it can be.
+    start = (now + timedelta(days=20)).replace(hour=21, minute=30, second=0, microsecond=0)
     event = events.create_event(org, now=now, slug="long", title=title, kind="cryptoparty",
                                 venue="V" * 120, starts_at=start,
                                 ends_at=start + timedelta(hours=3),
